@@ -1,0 +1,151 @@
+/// A typed CloudFormation value: a literal of type `T` or an intrinsic function that yields one.
+///
+/// `T` is a phantom type: it only decides which literals and helpers the compiler accepts, so a
+/// string property takes `"t3.micro"` or `.ref(instanceType)` but not `10`.
+public struct Expr<T>: ValueRepresentable, Equatable {
+    public let cfnValue: Value
+
+    /// Wraps an untyped value; the escape hatch when the schema's type is narrower than needed.
+    public init(raw: Value) {
+        self.cfnValue = raw
+    }
+}
+
+extension Expr: Sendable {}
+
+/// Scalar Swift types that CloudFormation properties hold.
+public protocol ScalarLiteral: ValueRepresentable {}
+extension String: ScalarLiteral {}
+extension Int: ScalarLiteral {}
+extension Double: ScalarLiteral {}
+extension Bool: ScalarLiteral {}
+
+/// Number-typed properties take integer literals whether the schema says integer or number.
+public protocol IntegerLiteralProperty {}
+extension Int: IntegerLiteralProperty {}
+extension Double: IntegerLiteralProperty {}
+
+/// List-typed properties: `Expr<[Expr<String>]>` takes `["a", .ref(x)]`.
+public protocol ListProperty {
+    associatedtype ListElement: ValueRepresentable
+}
+extension Array: ListProperty where Element: ValueRepresentable {
+    public typealias ListElement = Element
+}
+
+extension Expr where T: ScalarLiteral {
+    /// A literal value.
+    public init(_ literal: T) {
+        self.cfnValue = literal.cfnValue
+    }
+}
+
+extension Expr: ExpressibleByUnicodeScalarLiteral, ExpressibleByExtendedGraphemeClusterLiteral,
+    ExpressibleByStringLiteral where T == String
+{
+    public init(stringLiteral value: String) { self.cfnValue = .string(value) }
+}
+
+extension Expr: ExpressibleByIntegerLiteral where T: IntegerLiteralProperty {
+    public init(integerLiteral value: Int) { self.cfnValue = .int(value) }
+}
+
+extension Expr: ExpressibleByFloatLiteral where T == Double {
+    public init(floatLiteral value: Double) { self.cfnValue = .double(value) }
+}
+
+extension Expr: ExpressibleByBooleanLiteral where T == Bool {
+    public init(booleanLiteral value: Bool) { self.cfnValue = .bool(value) }
+}
+
+extension Expr: ExpressibleByArrayLiteral where T: ListProperty {
+    public init(arrayLiteral elements: T.ListElement...) {
+        self.cfnValue = .list(elements.map(\.cfnValue))
+    }
+
+    /// A list built from elements computed at definition time (for example one subnet per AZ).
+    public static func list(_ elements: [T.ListElement]) -> Self {
+        Self(raw: .list(elements.map(\.cfnValue)))
+    }
+}
+
+/// Something a `Ref` can name: a parameter or a resource.
+public protocol Referenceable: Sendable {
+    var logicalId: String { get }
+}
+
+// MARK: - Intrinsic functions
+
+extension Expr {
+    /// `!Ref` of a parameter or resource.
+    public static func ref(_ target: some Referenceable) -> Self { Self(raw: .fn(.ref(target.logicalId))) }
+    /// `!Ref` by logical id; prefer the typed overload, this one exists for generated code and tests.
+    public static func ref(_ logicalId: String) -> Self { Self(raw: .fn(.ref(logicalId))) }
+    /// `!Ref` of a pseudo parameter.
+    public static func ref(_ pseudo: Pseudo) -> Self { Self(raw: .fn(.ref(pseudo.rawValue))) }
+    /// `!GetAtt`; generated resources expose typed accessors that call this.
+    public static func getAtt(_ logicalId: String, _ attribute: String) -> Self {
+        Self(raw: .fn(.getAtt(logicalId, attribute)))
+    }
+    /// `!Sub` with `${...}` references resolved by CloudFormation.
+    public static func sub(_ template: String) -> Self { Self(raw: .fn(.sub(template, nil))) }
+    /// `!Sub [template, {variables}]`.
+    public static func sub(_ template: String, _ variables: [String: any ValueRepresentable]) -> Self {
+        let entries = variables.keys.sorted().compactMap { key in
+            variables[key].map { Object.Entry(key, $0.cfnValue) }
+        }
+        return Self(raw: .fn(.sub(template, Object(entries))))
+    }
+    /// `!Join [separator, [values]]`.
+    public static func join(_ separator: String, _ values: [any ValueRepresentable]) -> Self {
+        Self(raw: .fn(.join(separator, .list(values))))
+    }
+    /// `!Select [index, list]`.
+    public static func select(_ index: Int, _ list: some ValueRepresentable) -> Self {
+        Self(raw: .fn(.select(.int(index), list.cfnValue)))
+    }
+    /// `!Select [index, !GetAZs '']`: the n-th availability zone of the stack's region.
+    public static func availabilityZone(_ index: Int) -> Self {
+        Self(raw: .fn(.select(.int(index), .fn(.getAZs(.string(""))))))
+    }
+    /// `!FindInMap [map, top, second]`.
+    public static func findInMap(
+        _ map: String, _ topKey: some ValueRepresentable, _ secondKey: some ValueRepresentable
+    ) -> Self {
+        Self(raw: .fn(.findInMap(map, topKey.cfnValue, secondKey.cfnValue)))
+    }
+    /// `!If [condition, whenTrue, whenFalse]`.
+    public static func `if`(_ condition: ConditionName, _ whenTrue: Self, _ whenFalse: Self) -> Self {
+        Self(raw: .fn(.if(condition.name, whenTrue.cfnValue, whenFalse.cfnValue)))
+    }
+    /// `!ImportValue` of another stack's export.
+    public static func importValue(_ exportName: Expr<String>) -> Self {
+        Self(raw: .fn(.importValue(exportName.cfnValue)))
+    }
+    /// `!Ref AWS::NoValue`: removes the property, typically in one branch of an `If`.
+    public static var noValue: Self { Self(raw: .fn(.ref(Pseudo.noValue.rawValue))) }
+}
+
+extension Expr where T == String {
+    /// `!Base64`, as UserData wants it.
+    public static func base64(_ value: Expr<String>) -> Self { Self(raw: .fn(.base64(value.cfnValue))) }
+    public static var region: Self { .ref(.region) }
+    public static var accountId: Self { .ref(.accountId) }
+    public static var stackName: Self { .ref(.stackName) }
+    public static var stackId: Self { .ref(.stackId) }
+    public static var partition: Self { .ref(.partition) }
+    public static var urlSuffix: Self { .ref(.urlSuffix) }
+}
+
+extension Expr where T: ListProperty {
+    /// `!GetAZs region` (`''` means the stack's region).
+    public static func getAZs(_ region: Expr<String> = "") -> Self { Self(raw: .fn(.getAZs(region.cfnValue))) }
+    /// `!Split [separator, value]`.
+    public static func split(_ separator: String, _ value: Expr<String>) -> Self {
+        Self(raw: .fn(.split(separator, value.cfnValue)))
+    }
+    /// `!Cidr [ipBlock, count, cidrBits]`.
+    public static func cidr(_ block: Expr<String>, count: Int, cidrBits: Int) -> Self {
+        Self(raw: .fn(.cidr(block.cfnValue, .int(count), .int(cidrBits))))
+    }
+}

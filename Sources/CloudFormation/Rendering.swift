@@ -1,0 +1,70 @@
+extension Template {
+    /// The template as one ordered value tree, in the section order the CloudFormation docs use.
+    public func renderedValue() -> Value {
+        var root = Object()
+        root.set("AWSTemplateFormatVersion", .string(Template.formatVersion))
+        if let description { root.set("Description", .string(description)) }
+        if let metadata { root.set("Metadata", metadata) }
+        if !parameters.isEmpty {
+            root.set("Parameters", .object(Object(parameters.map { Object.Entry($0.logicalId, .object($0.rendered)) })))
+        }
+        if !mappings.isEmpty {
+            root.set("Mappings", .object(Object(mappings.map { Object.Entry($0.name, .object($0.entries)) })))
+        }
+        if !conditions.isEmpty {
+            root.set("Conditions", .object(Object(conditions.map { Object.Entry($0.name, $0.expression) })))
+        }
+        root.set("Resources", .object(Object(resources.map { Object.Entry($0.logicalId, .object($0.rendered)) })))
+        if !outputs.isEmpty {
+            root.set("Outputs", .object(Object(outputs.map { Object.Entry($0.logicalId, .object($0.rendered)) })))
+        }
+        return .object(root)
+    }
+}
+
+extension Parameter {
+    var rendered: Object {
+        var object = Object()
+        object.set("Type", .string(type.rawValue))
+        if let description { object.set("Description", .string(description)) }
+        if let defaultValue { object.set("Default", defaultValue) }
+        if let allowedValues { object.set("AllowedValues", .list(allowedValues)) }
+        if let allowedPattern { object.set("AllowedPattern", .string(allowedPattern)) }
+        if let constraintDescription { object.set("ConstraintDescription", .string(constraintDescription)) }
+        if let minValue { object.set("MinValue", .int(minValue)) }
+        if let maxValue { object.set("MaxValue", .int(maxValue)) }
+        if noEcho { object.set("NoEcho", .bool(true)) }
+        return object
+    }
+}
+
+extension ResourceDeclaration {
+    var rendered: Object {
+        var object = Object()
+        object.set("Type", .string(type))
+        if let condition = options.condition { object.set("Condition", .string(condition)) }
+        switch options.dependsOn.count {
+        case 0: break
+        case 1: object.set("DependsOn", .string(options.dependsOn[0]))
+        default: object.set("DependsOn", .list(options.dependsOn.map(Value.string)))
+        }
+        if let policy = options.deletionPolicy { object.set("DeletionPolicy", .string(policy.rawValue)) }
+        if let policy = options.updateReplacePolicy { object.set("UpdateReplacePolicy", .string(policy.rawValue)) }
+        if let policy = options.creationPolicy { object.set("CreationPolicy", policy) }
+        if let policy = options.updatePolicy { object.set("UpdatePolicy", policy) }
+        if let metadata = options.metadata { object.set("Metadata", metadata) }
+        if !properties.isEmpty { object.set("Properties", .object(properties)) }
+        return object
+    }
+}
+
+extension Output {
+    var rendered: Object {
+        var object = Object()
+        if let description { object.set("Description", .string(description)) }
+        if let condition { object.set("Condition", .string(condition)) }
+        object.set("Value", value)
+        if let exportName { object.set("Export", .object(["Name": exportName])) }
+        return object
+    }
+}

@@ -1,0 +1,110 @@
+/// The resource attributes that sit beside `Properties` in a template.
+public struct ResourceOptions: Sendable, Equatable {
+    public var dependsOn: [String] = []
+    public var deletionPolicy: DeletionPolicy?
+    public var updateReplacePolicy: DeletionPolicy?
+    public var creationPolicy: Value?
+    public var updatePolicy: Value?
+    public var condition: String?
+    public var metadata: Value?
+
+    public init() {}
+}
+
+/// What CloudFormation does with a resource's data when the resource is deleted or replaced.
+public enum DeletionPolicy: String, Sendable, Equatable {
+    case delete = "Delete"
+    case retain = "Retain"
+    case retainExceptOnCreate = "RetainExceptOnCreate"
+    case snapshot = "Snapshot"
+}
+
+/// One resource as plain data: what validation and rendering see.
+public struct ResourceDeclaration: Sendable, Equatable {
+    public var logicalId: String
+    public var type: String
+    public var properties: Object
+    public var options: ResourceOptions
+
+    public init(logicalId: String, type: String, properties: Object, options: ResourceOptions = .init()) {
+        self.logicalId = logicalId
+        self.type = type
+        self.properties = properties
+        self.options = options
+    }
+}
+
+/// A typed CloudFormation resource; generated types conform to it.
+public protocol Resource: TemplateComponent, Referenceable {
+    /// The CloudFormation type name, e.g. `AWS::SQS::Queue`.
+    static var resourceType: String { get }
+    var logicalId: String { get }
+    var options: ResourceOptions { get set }
+    /// The `Properties` mapping in schema order, without unset optionals.
+    var properties: Object { get }
+}
+
+extension Resource {
+    public var declaration: ResourceDeclaration {
+        ResourceDeclaration(logicalId: logicalId, type: Self.resourceType, properties: properties, options: options)
+    }
+
+    public var templateElements: [TemplateElement] { [.resource(declaration)] }
+
+    /// `!Ref` of this resource; what it returns depends on the type (an id, a name or a URL).
+    public var ref: Expr<String> { .ref(logicalId) }
+
+    /// Adds explicit dependencies, for ordering that no `Ref` or `GetAtt` implies.
+    public func dependsOn(_ others: any Resource...) -> Self {
+        var copy = self
+        for other in others where !copy.options.dependsOn.contains(other.logicalId) {
+            copy.options.dependsOn.append(other.logicalId)
+        }
+        return copy
+    }
+
+    public func deletionPolicy(_ policy: DeletionPolicy) -> Self {
+        var copy = self
+        copy.options.deletionPolicy = policy
+        return copy
+    }
+
+    public func updateReplacePolicy(_ policy: DeletionPolicy) -> Self {
+        var copy = self
+        copy.options.updateReplacePolicy = policy
+        return copy
+    }
+
+    /// Sets both DeletionPolicy and UpdateReplacePolicy, which stateful resources want together.
+    public func retainPolicy(_ policy: DeletionPolicy) -> Self {
+        deletionPolicy(policy).updateReplacePolicy(policy)
+    }
+
+    public func creationPolicy(_ policy: Value) -> Self {
+        var copy = self
+        copy.options.creationPolicy = policy
+        return copy
+    }
+
+    public func updatePolicy(_ policy: Value) -> Self {
+        var copy = self
+        copy.options.updatePolicy = policy
+        return copy
+    }
+
+    /// Creates the resource only when the named condition holds.
+    public func condition(_ condition: ConditionName) -> Self {
+        var copy = self
+        copy.options.condition = condition.name
+        return copy
+    }
+
+    public func metadata(_ metadata: Value) -> Self {
+        var copy = self
+        copy.options.metadata = metadata
+        return copy
+    }
+}
+
+/// A generated property struct; lowers to an object unless it stands for an intrinsic.
+public protocol PropertyStruct: ValueRepresentable, Equatable {}

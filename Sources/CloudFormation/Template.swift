@@ -1,0 +1,174 @@
+/// One top-level entry of a template.
+public enum TemplateElement: Sendable, Equatable {
+    case parameter(Parameter)
+    case mapping(Mapping)
+    case condition(Condition)
+    case resource(ResourceDeclaration)
+    case output(Output)
+}
+
+/// Anything that contributes entries to a template: a resource, a parameter, a construct.
+public protocol TemplateComponent: Sendable {
+    var templateElements: [TemplateElement] { get }
+}
+
+/// Collects template components written one per line.
+@resultBuilder
+public enum TemplateBuilder {
+    public static func buildExpression(_ component: some TemplateComponent) -> [TemplateElement] {
+        component.templateElements
+    }
+    public static func buildExpression(_ components: [any TemplateComponent]) -> [TemplateElement] {
+        components.flatMap(\.templateElements)
+    }
+    public static func buildBlock(_ parts: [TemplateElement]...) -> [TemplateElement] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [TemplateElement]?) -> [TemplateElement] { part ?? [] }
+    public static func buildEither(first: [TemplateElement]) -> [TemplateElement] { first }
+    public static func buildEither(second: [TemplateElement]) -> [TemplateElement] { second }
+    public static func buildArray(_ parts: [[TemplateElement]]) -> [TemplateElement] { parts.flatMap { $0 } }
+}
+
+/// A group of components built as one, e.g. a network or a fleet.
+public struct Group: TemplateComponent {
+    public let templateElements: [TemplateElement]
+    public init(@TemplateBuilder _ content: () -> [TemplateElement]) {
+        templateElements = content()
+    }
+}
+
+/// A template parameter.
+public struct Parameter: TemplateComponent, Referenceable, Equatable {
+    /// The parameter types CloudFormation accepts; AWS-specific ones are validated at deploy time.
+    public struct ParameterType: RawRepresentable, Sendable, Equatable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let string = Self(rawValue: "String")
+        public static let number = Self(rawValue: "Number")
+        public static let commaDelimitedList = Self(rawValue: "CommaDelimitedList")
+        public static let ec2ImageId = Self(rawValue: "AWS::EC2::Image::Id")
+        public static let ec2KeyPairName = Self(rawValue: "AWS::EC2::KeyPair::KeyName")
+        public static let ssmImageId = Self(rawValue: "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
+    }
+
+    public let logicalId: String
+    public var type: ParameterType
+    public var description: String?
+    public var defaultValue: Value?
+    public var allowedValues: [Value]?
+    public var allowedPattern: String?
+    public var constraintDescription: String?
+    public var minValue: Int?
+    public var maxValue: Int?
+    public var noEcho: Bool
+
+    public init(
+        _ logicalId: String, type: ParameterType = .string, description: String? = nil, default defaultValue: Value? = nil,
+        allowedValues: [Value]? = nil, allowedPattern: String? = nil, constraintDescription: String? = nil,
+        minValue: Int? = nil, maxValue: Int? = nil, noEcho: Bool = false
+    ) {
+        self.logicalId = logicalId
+        self.type = type
+        self.description = description
+        self.defaultValue = defaultValue
+        self.allowedValues = allowedValues
+        self.allowedPattern = allowedPattern
+        self.constraintDescription = constraintDescription
+        self.minValue = minValue
+        self.maxValue = maxValue
+        self.noEcho = noEcho
+    }
+
+    public var templateElements: [TemplateElement] { [.parameter(self)] }
+
+    /// `!Ref` of this parameter, typed by the caller's context.
+    public func ref<T>() -> Expr<T> { .ref(logicalId) }
+}
+
+/// A template mapping (`!FindInMap` source).
+public struct Mapping: TemplateComponent, Equatable {
+    public let name: String
+    public var entries: Object
+    public init(_ name: String, _ entries: Object) {
+        self.name = name
+        self.entries = entries
+    }
+    public var templateElements: [TemplateElement] { [.mapping(self)] }
+}
+
+/// A name that resources, outputs and `!If` can refer to.
+public protocol ConditionName: Sendable {
+    var name: String { get }
+}
+
+/// A template condition.
+public struct Condition: TemplateComponent, ConditionName, Equatable {
+    public let name: String
+    public var expression: Value
+    public init(_ name: String, _ expression: ConditionExpression) {
+        self.name = name
+        self.expression = expression.cfnValue
+    }
+    public var templateElements: [TemplateElement] { [.condition(self)] }
+}
+
+/// A condition function: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`.
+public struct ConditionExpression: ValueRepresentable, Equatable {
+    public let cfnValue: Value
+    public static func equals(_ lhs: some ValueRepresentable, _ rhs: some ValueRepresentable) -> Self {
+        Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
+    }
+    public static func not(_ inner: Self) -> Self { Self(cfnValue: .fn(.not(inner.cfnValue))) }
+    public static func and(_ parts: Self...) -> Self { Self(cfnValue: .fn(.and(parts.map(\.cfnValue)))) }
+    public static func or(_ parts: Self...) -> Self { Self(cfnValue: .fn(.or(parts.map(\.cfnValue)))) }
+    public static func condition(_ other: some ConditionName) -> Self { Self(cfnValue: .fn(.condition(other.name))) }
+}
+
+/// A template output.
+public struct Output: TemplateComponent, Equatable {
+    public let logicalId: String
+    public var value: Value
+    public var description: String?
+    public var exportName: Value?
+    public var condition: String?
+
+    public init(
+        _ logicalId: String, value: some ValueRepresentable, description: String? = nil,
+        exportName: Expr<String>? = nil, condition: (any ConditionName)? = nil
+    ) {
+        self.logicalId = logicalId
+        self.value = value.cfnValue
+        self.description = description
+        self.exportName = exportName?.cfnValue
+        self.condition = condition?.name
+    }
+
+    public var templateElements: [TemplateElement] { [.output(self)] }
+}
+
+/// A whole CloudFormation template as plain data.
+public struct Template: Sendable, Equatable {
+    public static let formatVersion = "2010-09-09"
+
+    public var description: String?
+    public var metadata: Value?
+    public var elements: [TemplateElement]
+
+    public init(description: String? = nil, metadata: Value? = nil, @TemplateBuilder _ content: () -> [TemplateElement]) {
+        self.description = description
+        self.metadata = metadata
+        self.elements = content()
+    }
+
+    public var parameters: [Parameter] { elements.compactMap { if case .parameter(let p) = $0 { p } else { nil } } }
+    public var mappings: [Mapping] { elements.compactMap { if case .mapping(let m) = $0 { m } else { nil } } }
+    public var conditions: [Condition] { elements.compactMap { if case .condition(let c) = $0 { c } else { nil } } }
+    public var resources: [ResourceDeclaration] {
+        elements.compactMap { if case .resource(let r) = $0 { r } else { nil } }
+    }
+    public var outputs: [Output] { elements.compactMap { if case .output(let o) = $0 { o } else { nil } } }
+
+    /// The resource with this logical id, if any.
+    public func resource(_ logicalId: String) -> ResourceDeclaration? {
+        resources.first { $0.logicalId == logicalId }
+    }
+}
