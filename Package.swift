@@ -11,15 +11,31 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "CloudFormation"),
+        // YAML through the system libyaml (Debian libyaml-dev).
+        .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "YAML", dependencies: ["CYaml"]),
+        // The CloudFormation model, builder, validation and YAML rendering.
+        .target(name: "CloudFormation", dependencies: ["YAML"]),
+        // Typed resources generated from AWS's schemas by cfn-codegen.
+        .target(name: "CloudFormationResources", dependencies: ["CloudFormation"]),
+        .executableTarget(name: "cfn-codegen"),
+        // Packer HCL2 model and writer.
+        .target(name: "Packer"),
+        // The Imagery architecture described with the above.
+        .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
         .executableTarget(
             name: "infra",
             dependencies: [
-                "CloudFormation",
+                "Imagery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "YAML"]),
+        .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation"]),
+        .testTarget(name: "PackerTests", dependencies: ["Packer"]),
+        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
+        .testTarget(name: "infraTests", dependencies: ["infra"]),
     ],
     swiftLanguageModes: [.v6]
 )

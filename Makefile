@@ -1,0 +1,58 @@
+# Imagery-IaC: one entry point for building, generating, testing and running the project.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT       ?= swift
+PYTHON      ?= python3
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev
+HCL2_VENV   := .venv-hcl2
+SHARED_DIR  ?= $(abspath ../shared)
+export IMAGERY_SHARED_DIR := $(SHARED_DIR)
+
+.PHONY: help deps build synth synth-check generate schemas test lint demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+deps: ## Install missing Debian and Python packages (idempotent)
+	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@[ -x $(HCL2_VENV)/bin/python ] && $(HCL2_VENV)/bin/python -c 'import hcl2' 2>/dev/null || \
+	  { $(PYTHON) -m venv $(HCL2_VENV) && $(HCL2_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-hcl2.txt; }
+
+build: ## Debug build of every target
+	$(SWIFT) build
+
+synth: ## Write templates/ and packer/ from the Swift model
+	$(SWIFT) run infra synth
+
+synth-check: ## Fail if the committed templates/ and packer/ differ from what synth produces
+	$(SWIFT) run infra synth --check
+
+schemas: ## Re-dump the CloudFormation resource schemas from cfn-lint (needs Python + cfn-lint)
+	$(PYTHON) scripts/dump-cfn-schemas.py schemas
+
+generate: ## Regenerate Sources/CloudFormationResources/Generated from schemas/
+	$(SWIFT) run cfn-codegen schemas Sources/CloudFormationResources/Generated
+
+lint: ## cfn-lint both templates and parse the Packer file with python-hcl2
+	cfn-lint --include-checks I --format parseable -- templates/imagery.yaml templates/imagery-local.yaml
+	$(HCL2_VENV)/bin/python scripts/check-packer-hcl.py packer/imagery.pkr.hcl
+
+test: deps ## Install what is missing, then run every test
+	$(SWIFT) build --build-tests
+	$(SWIFT) run cfn-codegen schemas Sources/CloudFormationResources/Generated --check
+	$(SWIFT) run infra synth --check
+	$(MAKE) lint
+	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
+
+demo: deps ## Synthesize the templates and show what was produced
+	$(SWIFT) run infra synth
+	@echo; echo "== templates/imagery.yaml (first 40 lines) =="; head -40 templates/imagery.yaml
+	@echo; echo "== packer/imagery.pkr.hcl (first 30 lines) =="; head -30 packer/imagery.pkr.hcl
+
+clean: ## Remove build products
+	rm -rf .build .build-* $(HCL2_VENV)

@@ -1,0 +1,127 @@
+import YAML
+
+/// An error reading a template back from YAML: where it is and what was expected.
+public struct TemplateReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path.isEmpty ? "/" : path): \(message)" }
+}
+
+extension TemplateYAML {
+    /// Parses CloudFormation YAML (short or long intrinsic forms) into a value tree.
+    public static func read(_ text: String) throws -> Value {
+        try value(for: YAMLParser.parse(text), path: "")
+    }
+
+    /// Converts a parsed node, resolving plain scalars by the YAML 1.2 core schema.
+    public static func value(for node: Node, path: String) throws(TemplateReadError) -> Value {
+        switch node {
+        case .scalar(let scalar):
+            if let tag = scalar.tag { return try intrinsic(tag: tag, arguments: [.string(scalar.value)], scalar: scalar.value, path: path) }
+            switch scalar.resolved {
+            case .null: return .null
+            case .bool(let flag): return .bool(flag)
+            case .int(let number): return .int(number)
+            case .float(let number): return .double(number)
+            case .string(let text): return .string(text)
+            }
+        case .sequence(let sequence):
+            var items: [Value] = []
+            for (index, item) in sequence.items.enumerated() { items.append(try value(for: item, path: "\(path)/\(index)")) }
+            if let tag = sequence.tag { return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path) }
+            return .list(items)
+        case .mapping(let mapping):
+            var object = Object()
+            for pair in mapping.pairs {
+                guard case .scalar(let key) = pair.key else {
+                    throw TemplateReadError(path: path, message: "mapping keys must be scalars")
+                }
+                object.set(key.value, try value(for: pair.value, path: "\(path)/\(key.value)"))
+            }
+            if let tag = mapping.tag { return try intrinsic(tag: tag, arguments: [.object(object)], scalar: nil, path: path) }
+            // Long form: a one-key mapping `Ref: x` or `Fn::Name: args`.
+            if object.entries.count == 1, let entry = object.entries.first,
+               entry.key == "Ref" || entry.key == "Condition" || entry.key.hasPrefix("Fn::") {
+                let tag = entry.key == "Ref" ? "!Ref" : entry.key == "Condition" ? "!Condition"
+                    : "!" + entry.key.dropFirst(4)
+                if case .string(let text) = entry.value { return try intrinsic(tag: tag, arguments: [.string(text)], scalar: text, path: path) }
+                if case .list(let items) = entry.value, entry.key != "Fn::Base64", entry.key != "Fn::GetAZs",
+                   entry.key != "Fn::ImportValue" {
+                    return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path)
+                }
+                return try intrinsic(tag: tag, arguments: [entry.value], scalar: nil, path: path)
+            }
+            return .object(object)
+        }
+    }
+
+    private static func intrinsic(tag: String, arguments: [Value], scalar: String?, path: String) throws(TemplateReadError) -> Value {
+        func fail(_ expected: String) -> TemplateReadError {
+            TemplateReadError(path: path, message: "\(tag) expects \(expected)")
+        }
+        func string(_ value: Value) throws(TemplateReadError) -> String {
+            guard case .string(let text) = value else { throw fail("a string argument") }
+            return text
+        }
+        func count(_ n: Int) throws(TemplateReadError) {
+            if arguments.count != n { throw fail("\(n) arguments, got \(arguments.count)") }
+        }
+        switch tag {
+        case "!Ref":
+            guard let scalar else { throw fail("a name") }
+            return .fn(.ref(scalar))
+        case "!Condition":
+            guard let scalar else { throw fail("a condition name") }
+            return .fn(.condition(scalar))
+        case "!GetAtt":
+            if let scalar {
+                guard let dot = scalar.firstIndex(of: ".") else { throw fail("Resource.Attribute") }
+                return .fn(.getAtt(String(scalar[..<dot]), String(scalar[scalar.index(after: dot)...])))
+            }
+            try count(2)
+            return .fn(.getAtt(try string(arguments[0]), try string(arguments[1])))
+        case "!Sub":
+            if let scalar { return .fn(.sub(scalar, nil)) }
+            try count(2)
+            guard case .object(let variables) = arguments[1] else { throw fail("[template, {variables}]") }
+            return .fn(.sub(try string(arguments[0]), variables))
+        case "!Join":
+            try count(2)
+            return .fn(.join(try string(arguments[0]), arguments[1]))
+        case "!Split":
+            try count(2)
+            return .fn(.split(try string(arguments[0]), arguments[1]))
+        case "!Select":
+            try count(2)
+            return .fn(.select(arguments[0], arguments[1]))
+        case "!FindInMap":
+            try count(3)
+            return .fn(.findInMap(try string(arguments[0]), arguments[1], arguments[2]))
+        case "!Cidr":
+            try count(3)
+            return .fn(.cidr(arguments[0], arguments[1], arguments[2]))
+        case "!If":
+            try count(3)
+            return .fn(.if(try string(arguments[0]), arguments[1], arguments[2]))
+        case "!Equals":
+            try count(2)
+            return .fn(.equals(arguments[0], arguments[1]))
+        case "!And": return .fn(.and(arguments))
+        case "!Or": return .fn(.or(arguments))
+        case "!Not":
+            try count(1)
+            return .fn(.not(arguments[0]))
+        case "!GetAZs":
+            try count(1)
+            return .fn(.getAZs(arguments[0]))
+        case "!Base64":
+            try count(1)
+            return .fn(.base64(arguments[0]))
+        case "!ImportValue":
+            try count(1)
+            return .fn(.importValue(arguments[0]))
+        default:
+            throw TemplateReadError(path: path, message: "unknown tag \(tag); CloudFormation knows !Ref, !GetAtt, !Sub, !Join, ...")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import YAML
+
+/// Turns templates into the YAML a person would write, and reads such YAML back.
+public enum TemplateYAML {
+    /// Renders a template with short-form intrinsics (`!Ref`, `!GetAtt`, `!Sub |` ...).
+    public static func render(_ template: Template) throws -> String {
+        try YAMLEmitter.emit(node(for: template.renderedValue()))
+    }
+
+    /// Renders any value tree; used for snippets and tests.
+    public static func render(_ value: Value) throws -> String {
+        try YAMLEmitter.emit(node(for: value))
+    }
+
+    /// The YAML node for a value, choosing short or long intrinsic forms as YAML allows.
+    public static func node(for value: Value) -> Node {
+        switch value {
+        case .string(let text):
+            return .scalar(Scalar(text, tag: nil, style: text.contains("\n") ? .literal : .any))
+        case .int(let number):
+            return .scalar(Scalar(String(number), tag: nil, style: .plain))
+        case .double(let number):
+            return .scalar(Scalar(formatDouble(number), tag: nil, style: .plain))
+        case .bool(let flag):
+            return .scalar(Scalar(flag ? "true" : "false", tag: nil, style: .plain))
+        case .null:
+            return .scalar(Scalar("null", tag: nil, style: .plain))
+        case .list(let items):
+            return .sequence(SequenceNode(items.map(node(for:)), tag: nil, style: items.isEmpty ? .flow : .block))
+        case .object(let object):
+            return .mapping(MappingNode(
+                object.entries.map { Pair(.scalar(Scalar($0.key, tag: nil, style: .any)), node(for: $0.value)) },
+                tag: nil, style: object.isEmpty ? .flow : .block))
+        case .fn(let intrinsic):
+            return node(for: intrinsic)
+        }
+    }
+
+    private static func node(for intrinsic: Intrinsic) -> Node {
+        let tag = intrinsic.shortTag
+        switch intrinsic {
+        case .ref(let name), .condition(let name):
+            return .scalar(Scalar(name, tag: tag, style: .any))
+        case .getAtt(let resource, let attribute):
+            return .scalar(Scalar("\(resource).\(attribute)", tag: tag, style: .any))
+        case .sub(let text, nil):
+            return .scalar(Scalar(text, tag: tag, style: text.contains("\n") ? .literal : .any))
+        case .sub(let text, .some(let variables)):
+            return tagged(tag, [.string(text), .object(variables)])
+        case .join(let separator, let list):
+            return tagged(tag, [.string(separator), list])
+        case .split(let separator, let value):
+            return tagged(tag, [.string(separator), value])
+        case .select(let index, let list):
+            return tagged(tag, [index, list])
+        case .findInMap(let map, let top, let second):
+            return tagged(tag, [.string(map), top, second])
+        case .cidr(let block, let count, let bits):
+            return tagged(tag, [block, count, bits])
+        case .if(let condition, let whenTrue, let whenFalse):
+            return tagged(tag, [.string(condition), whenTrue, whenFalse])
+        case .equals(let lhs, let rhs):
+            return tagged(tag, [lhs, rhs])
+        case .and(let values), .or(let values):
+            return tagged(tag, values)
+        case .not(let value):
+            return tagged(tag, [value])
+        case .getAZs(let argument), .base64(let argument), .importValue(let argument):
+            // YAML allows one tag per node, so `!Base64 !Sub ...` cannot be written: fall back to the
+            // long form `Fn::Base64: !Sub ...` whenever the argument is itself an intrinsic.
+            if case .fn = argument {
+                return .mapping(MappingNode(
+                    [Pair(.scalar(Scalar(intrinsic.longName, tag: nil, style: .any)), node(for: argument))],
+                    tag: nil, style: .block))
+            }
+            var inner = node(for: argument)
+            if case .scalar(var scalar) = inner {
+                scalar.tag = tag
+                inner = .scalar(scalar)
+                return inner
+            }
+            return retag(inner, tag)
+        }
+    }
+
+    /// A tagged sequence, written in flow style when it is short and holds only scalars.
+    private static func tagged(_ tag: String, _ items: [Value]) -> Node {
+        let nodes = items.map(argumentNode(for:))
+        return .sequence(SequenceNode(nodes, tag: tag, style: nodes.allSatisfy(isFlowFriendly) ? .flow : .block))
+    }
+
+    /// An intrinsic's argument: a plain list of scalars goes inline, as in `!Join ['', [a, b]]`.
+    private static func argumentNode(for value: Value) -> Node {
+        let node = node(for: value)
+        if case .sequence(var sequence) = node, sequence.tag == nil,
+           sequence.items.allSatisfy({ if case .scalar = $0 { isFlowFriendly($0) } else { false } }) {
+            sequence.style = .flow
+            return .sequence(sequence)
+        }
+        return node
+    }
+
+    private static func isFlowFriendly(_ node: Node) -> Bool {
+        switch node {
+        case .scalar(let scalar): return scalar.style != .literal && scalar.style != .folded
+        case .sequence(let sequence): return sequence.style == .flow
+        case .mapping(let mapping): return mapping.pairs.isEmpty
+        }
+    }
+
+    private static func retag(_ node: Node, _ tag: String) -> Node {
+        switch node {
+        case .scalar(var scalar): scalar.tag = tag; return .scalar(scalar)
+        case .sequence(var sequence): sequence.tag = tag; return .sequence(sequence)
+        case .mapping(var mapping): mapping.tag = tag; return .mapping(mapping)
+        }
+    }
+
+    static func formatDouble(_ number: Double) -> String {
+        if number == number.rounded(), abs(number) < 1e15 { return String(format: "%.1f", number) }
+        return "\(number)"
+    }
+}
+
+import Foundation

@@ -1,0 +1,83 @@
+import CloudFormation
+import CloudFormationResources
+
+/// The work queue with its dead-letter queue: a message that fails `maxReceiveCount` times moves aside.
+public struct QueueWithDeadLetter: TemplateComponent {
+    public let queue: SQS.Queue
+    public let deadLetterQueue: SQS.Queue
+
+    /// - Parameters:
+    ///   - visibilityTimeout: seconds a received message stays hidden; must exceed the worst-case job
+    ///     time (the worker also extends it while a long job runs).
+    public init(_ name: String, deadLetterName: String, visibilityTimeout: Int, maxReceiveCount: Int) {
+        deadLetterQueue = SQS.Queue(
+            deadLetterName,
+            messageRetentionPeriod: 1_209_600,  // 14 days, the SQS maximum: time to inspect poison messages
+            sqsManagedSseEnabled: true
+        )
+        // Queues hold only work in flight, which a replacement would strand anyway: delete them with
+        // the stack and on replacement (explicit, so the choice is visible and cfn-lint's I3011 is met).
+        .retainPolicy(.delete)
+        queue = SQS.Queue(
+            name,
+            messageRetentionPeriod: 345_600,  // 4 days (the SQS default, stated explicitly)
+            receiveMessageWaitTimeSeconds: 20,  // long polling: fewer empty receives, lower latency
+            redrivePolicy: ["deadLetterTargetArn": .init(deadLetterQueue.arn), "maxReceiveCount": .int(maxReceiveCount)],
+            sqsManagedSseEnabled: true,
+            visibilityTimeout: .init(visibilityTimeout)
+        )
+        .retainPolicy(.delete)
+    }
+
+    public var templateElements: [TemplateElement] { deadLetterQueue.templateElements + queue.templateElements }
+}
+
+/// A private, encrypted S3 bucket that only accepts TLS, with a bucket policy to enforce it.
+public struct PrivateBucket: TemplateComponent {
+    public let bucket: S3.Bucket
+    public let policy: S3.BucketPolicy
+
+    public init(_ name: String, abandonedUploadDays: Int) {
+        bucket = S3.Bucket(
+            name,
+            bucketEncryption: .init(serverSideEncryptionConfiguration: [
+                .init(bucketKeyEnabled: true, serverSideEncryptionByDefault: .init(sseAlgorithm: .aes256)),
+            ]),
+            lifecycleConfiguration: .init(rules: [
+                .init(
+                    abortIncompleteMultipartUpload: .init(daysAfterInitiation: .init(abandonedUploadDays)),
+                    id: "abort-abandoned-multipart-uploads", status: .enabled),
+            ]),
+            ownershipControls: .init(rules: [.init(objectOwnership: .bucketOwnerEnforced)]),
+            publicAccessBlockConfiguration: .init(
+                blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true)
+        )
+        // Deletion: Delete, so `infra destroy` (which empties the bucket first) removes everything.
+        // Replacement by an update: Retain, so a template change never silently drops user images.
+        .deletionPolicy(.delete).updateReplacePolicy(.retain)
+        policy = S3.BucketPolicy(
+            "\(name)Policy", bucket: bucket.ref,
+            policyDocument: policyDocument([
+                PolicyStatement(
+                    sid: "DenyInsecureTransport", effect: .deny, principal: "*", actions: ["s3:*"],
+                    resources: [bucket.arn, Expr<String>.sub("${\(name).Arn}/*")],
+                    condition: ["Bool": ["aws:SecureTransport": "false"]]),
+            ]))
+    }
+
+    public var templateElements: [TemplateElement] { bucket.templateElements + policy.templateElements }
+}
+
+/// The image table: one item per image, keyed by its id, billed on demand.
+public func imageTable(_ name: String) -> DynamoDB.Table {
+    DynamoDB.Table(
+        name,
+        attributeDefinitions: [.init(attributeName: "id", attributeType: .s)],
+        billingMode: "PAY_PER_REQUEST",
+        keySchema: [.init(attributeName: "id", keyType: "HASH")],
+        pointInTimeRecoverySpecification: .init(pointInTimeRecoveryEnabled: true),
+        sseSpecification: .init(sseEnabled: true)
+    )
+    // Same reasoning as the bucket: destroy removes it, a replacing update keeps the old table.
+    .deletionPolicy(.delete).updateReplacePolicy(.retain)
+}

@@ -1,0 +1,69 @@
+import CloudFormation
+import CloudFormationResources
+
+/// One statement of an IAM policy document, kept as data so tests can check every grant.
+public struct PolicyStatement: Sendable, Equatable {
+    public enum Effect: String, Sendable { case allow = "Allow", deny = "Deny" }
+
+    public var sid: String?
+    public var effect: Effect
+    public var principal: Value?
+    public var actions: [String]
+    public var resources: [Value]
+    public var condition: Value?
+
+    public init(
+        sid: String? = nil, effect: Effect = .allow, principal: Value? = nil, actions: [String],
+        resources: [any ValueRepresentable], condition: Value? = nil
+    ) {
+        self.sid = sid
+        self.effect = effect
+        self.principal = principal
+        self.actions = actions
+        self.resources = resources.map(\.cfnValue)
+        self.condition = condition
+    }
+
+    public var cfnValue: Value {
+        var object = Object()
+        if let sid { object.set("Sid", .string(sid)) }
+        object.set("Effect", .string(effect.rawValue))
+        if let principal { object.set("Principal", principal) }
+        object.set("Action", actions.count == 1 ? .string(actions[0]) : .list(actions.map(Value.string)))
+        // Trust policies name a principal and no resource.
+        if !resources.isEmpty { object.set("Resource", resources.count == 1 ? resources[0] : .list(resources)) }
+        if let condition { object.set("Condition", condition) }
+        return .object(object)
+    }
+}
+
+/// An IAM policy document (version 2012-10-17).
+public func policyDocument(_ statements: [PolicyStatement]) -> Value {
+    ["Version": "2012-10-17", "Statement": .list(statements.map(\.cfnValue))]
+}
+
+/// An EC2 instance role with one inline policy, and the instance profile that hands it to instances.
+public struct InstanceRole: TemplateComponent {
+    public let role: IAM.Role
+    public let profile: IAM.InstanceProfile
+    public let statements: [PolicyStatement]
+
+    /// - Parameters:
+    ///   - name: logical-id prefix, e.g. `Server` gives `ServerRole` and `ServerInstanceProfile`.
+    ///   - statements: what the instances may do; Session Manager access is added by the caller.
+    public init(_ name: String, statements: [PolicyStatement]) {
+        self.statements = statements
+        role = IAM.Role(
+            "\(name)Role",
+            assumeRolePolicyDocument: policyDocument([
+                PolicyStatement(
+                    effect: .allow, principal: ["Service": "ec2.amazonaws.com"], actions: ["sts:AssumeRole"],
+                    resources: [] as [Value]),
+            ]),
+            policies: [IAM.Role.Policy(policyDocument: policyDocument(statements), policyName: .init(name.lowercased()))]
+        )
+        profile = IAM.InstanceProfile("\(name)InstanceProfile", roles: [role.ref])
+    }
+
+    public var templateElements: [TemplateElement] { role.templateElements + profile.templateElements }
+}

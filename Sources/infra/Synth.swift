@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Imagery
+
+/// `infra synth`: write templates/ and packer/ from the Swift model, or check they are current.
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write CloudFormation templates (templates/) and the Packer template (packer/).",
+        discussion: "Validation errors go to stderr and exit with code 1. With --check nothing is written; "
+            + "the command exits 1 with a diff when the files on disk differ from what would be generated."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Directory to write into.", valueName: "dir"))
+    var outDir: String = "."
+
+    @Flag(name: .long, help: "Write nothing; exit 1 with a diff if the files differ from what would be generated.")
+    var check = false
+
+    func run() throws {
+        let templates: [SynthesizedTemplate]
+        let artifacts: [Artifact]
+        do {
+            templates = try Synthesizer.allTemplates()
+            artifacts = try Synthesizer.artifacts()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let root = URL(fileURLWithPath: outDir, isDirectory: true)
+        if check {
+            var stale = 0
+            for artifact in artifacts {
+                let url = root.appendingPathComponent(artifact.path)
+                let current = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+                if current != artifact.contents {
+                    stale += 1
+                    print(unifiedDiff(old: current, new: artifact.contents, oldName: "a/\(artifact.path)", newName: "b/\(artifact.path)"))
+                }
+            }
+            if stale > 0 {
+                FileHandle.standardError.write(Data("error: \(stale) generated file(s) out of date; run `swift run infra synth` (make synth) and commit the result\n".utf8))
+                throw ExitCode(1)
+            }
+            print("synth --check: \(artifacts.count) files up to date")
+            return
+        }
+        for artifact in artifacts {
+            let url = root.appendingPathComponent(artifact.path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(artifact.contents.utf8).write(to: url, options: .atomic)
+        }
+        print(summary(templates: templates, artifacts: artifacts))
+    }
+}
+
+/// The report printed after writing: resources by type and each template's size against the inline limit.
+func summary(templates: [SynthesizedTemplate], artifacts: [Artifact]) -> String {
+    var lines: [String] = []
+    for template in templates {
+        let percent = Double(template.byteCount) * 100 / 51_200
+        let note = template.byteCount > 51_200 ? "over the 51,200-byte inline limit: deploy uploads it to S3" : "fits inline"
+        lines.append("templates/\(template.name).yaml: \(template.template.resources.count) resources, "
+            + "\(template.byteCount) bytes (\(String(format: "%.0f", percent))% of 51,200; \(note))")
+        for (type, count) in template.resourceCounts {
+            lines.append("  \(String(count).leftPad(3)) \(type)")
+        }
+    }
+    for artifact in artifacts where !artifact.path.hasPrefix("templates/") {
+        lines.append("\(artifact.path): \(artifact.contents.utf8.count) bytes")
+    }
+    return lines.joined(separator: "\n")
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
