@@ -1,0 +1,26 @@
+import CloudFormation
+import Foundation
+import Imagery
+import Testing
+
+/// The committed templates/ and packer/ files are the snapshots: synth must reproduce them byte for byte.
+@Suite struct SnapshotTests {
+    @Test(arguments: try Synthesizer.artifacts())
+    func artifactMatchesCommittedFile(_ artifact: Artifact) throws {
+        let url = Support.repoRoot.appendingPathComponent(artifact.path)
+        if Support.recording {
+            try Data(artifact.contents.utf8).write(to: url, options: .atomic)
+            return
+        }
+        let committed = try String(contentsOf: url, encoding: .utf8)
+        #expect(committed == artifact.contents, "\(artifact.path) is stale: run `make synth` (or IMAGERY_RECORD=1 swift test)")
+    }
+
+    @Test func outputIsDeterministic() throws {
+        #expect(try Synthesizer.artifacts() == Synthesizer.artifacts())
+    }
+}
+
+extension Artifact: CustomTestStringConvertible {
+    public var testDescription: String { path }
+}

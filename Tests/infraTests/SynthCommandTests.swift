@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Runs the built `infra` executable as a user would and checks its output and exit codes.
+@Suite struct SynthCommandTests {
+    static var infra: URL? {
+        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+        for directory in candidates {
+            var current = directory
+            for _ in 0..<4 {
+                let url = current.appendingPathComponent("infra")
+                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+                current = current.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    func run(_ arguments: [String]) throws -> Run {
+        let executable = try #require(Self.infra, "infra is not built next to the tests")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("infra-synth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func synthWritesTheThreeFilesAndSummarizes() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try run(["synth", "--out-dir", directory.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        for path in ["templates/imagery.yaml", "templates/imagery-local.yaml", "packer/imagery.pkr.hcl"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(path).path), "\(path)")
+        }
+        #expect(result.stdout.contains("templates/imagery.yaml: 40 resources"))
+        #expect(result.stdout.contains("% of 51,200; fits inline)"))
+        #expect(result.stdout.contains("    2 AWS::AutoScaling::AutoScalingGroup"))
+        #expect(result.stdout.contains("packer/imagery.pkr.hcl: "))
+    }
+
+    @Test func checkPassesOnFreshFilesAndFailsWithADiffOnStaleOnes() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["synth", "--out-dir", directory.path]).status == 0)
+        let fresh = try run(["synth", "--check", "--out-dir", directory.path])
+        #expect(fresh.status == 0)
+        #expect(fresh.stdout.contains("3 files up to date"))
+
+        let file = directory.appendingPathComponent("templates/imagery-local.yaml")
+        let original = try String(contentsOf: file, encoding: .utf8)
+        try Data(original.replacingOccurrences(of: "VisibilityTimeout: 120", with: "VisibilityTimeout: 30").utf8).write(to: file)
+        let stale = try run(["synth", "--check", "--out-dir", directory.path])
+        #expect(stale.status == 1)
+        #expect(stale.stdout.contains("--- a/templates/imagery-local.yaml"))
+        #expect(stale.stdout.contains("-      VisibilityTimeout: 30"))
+        #expect(stale.stdout.contains("+      VisibilityTimeout: 120"))
+        #expect(stale.stderr.contains("1 generated file(s) out of date"))
+        // --check writes nothing.
+        #expect(try String(contentsOf: file, encoding: .utf8).contains("VisibilityTimeout: 30"))
+    }
+
+    @Test func unknownFlagIsAUsageError() throws {
+        let result = try run(["synth", "--bogus"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Unknown option '--bogus'"))
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let result = try run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("synth"))
+    }
+}
