@@ -21,6 +21,9 @@ let package = Package(
         .executableTarget(name: "cfn-codegen"),
         // Packer HCL2 model and writer.
         .target(name: "Packer"),
+        // Image decoding/encoding through libjpeg-turbo and libpng, and Jimp's exact sepia.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+        .target(name: "ImageProcessing", dependencies: ["CImageCodecs"]),
         // The Imagery architecture described with the above.
         .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
         .executableTarget(
@@ -36,6 +39,7 @@ let package = Package(
         .testTarget(name: "PackerTests", dependencies: ["Packer"]),
         .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
         .testTarget(name: "infraTests", dependencies: ["infra"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v6]
 )
