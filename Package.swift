@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // YAML through the system libyaml (Debian libyaml-dev).
@@ -24,6 +25,9 @@ let package = Package(
         // Image decoding/encoding through libjpeg-turbo and libpng, and Jimp's exact sepia.
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         .target(name: "ImageProcessing", dependencies: ["CImageCodecs"]),
+        // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
+        .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AWSClient", dependencies: ["AWSSigner", .product(name: "Crypto", package: "swift-crypto")]),
         // The Imagery architecture described with the above.
         .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
         .executableTarget(
@@ -39,6 +43,8 @@ let package = Package(
         .testTarget(name: "PackerTests", dependencies: ["Packer"]),
         .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
         .testTarget(name: "infraTests", dependencies: ["infra"]),
+        .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v6]
