@@ -28,6 +28,8 @@ let package = Package(
         // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AWSClient", dependencies: ["AWSSigner", .product(name: "Crypto", package: "swift-crypto")]),
+        // Test helpers: a moto server on loopback, a scripted loopback HTTP server.
+        .target(name: "TestSupport"),
         // The Imagery architecture described with the above.
         .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
         .executableTarget(
@@ -44,7 +46,7 @@ let package = Package(
         .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
         .testTarget(name: "infraTests", dependencies: ["infra"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v6]

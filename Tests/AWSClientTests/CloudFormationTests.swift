@@ -1,57 +1,7 @@
 @testable import AWSClient
 import Foundation
 import Testing
-
-/// The path of `moto_server` on PATH, or nil.
-func motoServerPath() -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    for dir in path.split(separator: ":") {
-        let candidate = "\(dir)/moto_server"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return nil
-}
-
-/// Runs moto on a free loopback port for the duration of one test.
-final class MotoServer: @unchecked Sendable {
-    let process = Process()
-    let port: UInt16
-
-    init(executable: String) async throws {
-        let probe = try LoopbackServer()
-        port = probe.port
-        probe.stop()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let transport = URLSessionTransport(timeout: .seconds(2))
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/moto-api/"))
-        for _ in 0..<100 {
-            if let response = try? await transport.send(HTTPRequest(method: "GET", url: url)), response.status < 500 { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        stop()
-        throw TransportError(kind: .timedOut, method: "GET", url: url, detail: "moto did not start within 20s")
-    }
-
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-
-    /// moto's server ignores SIGTERM; SIGINT stops it like Ctrl-C, SIGKILL if it lingers.
-    func stop() {
-        guard process.isRunning else { return }
-        process.interrupt()
-        for _ in 0..<50 where process.isRunning {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-    }
-
-    deinit { stop() }
-}
+import TestSupport
 
 let template = """
     {"AWSTemplateFormatVersion": "2010-09-09", "Description": "scratch test",
@@ -89,15 +39,13 @@ struct CloudFormationTests {
         ])
     }
 
-    @Test(
-        "against moto: STS GetCallerIdentity, ValidateTemplate, CreateStack, DescribeStacks, GetTemplate, DeleteStack",
-        .enabled(if: motoServerPath() != nil, "moto_server is not on PATH; install with pip install 'moto[server]'"))
+    @Test("against moto: STS GetCallerIdentity, ValidateTemplate, CreateStack, DescribeStacks, GetTemplate, DeleteStack")
     func moto() async throws {
-                let moto = try await MotoServer(executable: try #require(motoServerPath()))
+        let moto = try MotoServer()
         defer { moto.stop() }
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "testing", secretAccessKey: "testing")),
-            region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.baseURL),
+            region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString),
             transport: URLSessionTransport(timeout: .seconds(30)))
         let identity = try await STSClient(client: client).getCallerIdentity()
         #expect(identity.account.count == 12)

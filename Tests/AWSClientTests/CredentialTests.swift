@@ -1,6 +1,7 @@
 @testable import AWSClient
 import Foundation
 import Testing
+import TestSupport
 
 let noSTS: RoleAssumer = { parameters, _ in
     throw CredentialError.failed("test", "unexpected AssumeRole \(parameters.roleARN)")

@@ -1,6 +1,7 @@
 @testable import AWSClient
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Error decoding")
 struct ErrorDecodingTests {

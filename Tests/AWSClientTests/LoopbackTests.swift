@@ -1,6 +1,7 @@
 @testable import AWSClient
 import Foundation
 import Testing
+import TestSupport
 
 let credentialJSON = """
     {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "SKIMDS", "Token": "TKIMDS", "Expiration": "2030-01-01T00:00:00Z"}

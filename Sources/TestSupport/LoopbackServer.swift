@@ -10,8 +10,8 @@ import Foundation
 ///
 /// Responses are scripted per "METHOD /path" (query ignored) as a queue; the last entry repeats.
 /// It records every request and can drop the connection or stall to provoke client errors.
-final class LoopbackServer: @unchecked Sendable {
-    enum Action: Sendable {
+public final class LoopbackServer: @unchecked Sendable {
+    public enum Action: Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: String = "")
         /// Close the socket without answering (a dropped connection).
         case close
@@ -19,22 +19,22 @@ final class LoopbackServer: @unchecked Sendable {
         case delay(seconds: Double, status: Int, body: String)
     }
 
-    struct Recorded: Sendable {
-        var method: String
-        var path: String
-        var query: String?
-        var headers: [String: String]
-        var body: Data
+    public struct Recorded: Sendable {
+        public var method: String
+        public var path: String
+        public var query: String?
+        public var headers: [String: String]
+        public var body: Data
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listenFD: Int32
     private let lock = NSLock()
     private var scripts: [String: [Action]] = [:]
     private var recorded: [Recorded] = []
     private var stopped = false
 
-    init() throws {
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -63,21 +63,21 @@ final class LoopbackServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Sets the response queue for one method and path.
-    func script(_ method: String, _ path: String, _ actions: [Action]) {
+    public func script(_ method: String, _ path: String, _ actions: [Action]) {
         lock.withLock { scripts["\(method) \(path)"] = actions }
     }
 
     /// Requests received so far, optionally only those to one path.
-    func requests(path: String? = nil) -> [Recorded] {
+    public func requests(path: String? = nil) -> [Recorded] {
         lock.withLock { recorded.filter { path == nil || $0.path == path } }
     }
 
-    func count(_ path: String) -> Int { requests(path: path).count }
+    public func count(_ path: String) -> Int { requests(path: path).count }
 
-    func stop() {
+    public func stop() {
         let wasStopped = lock.withLock { () -> Bool in
             defer { stopped = true }
             return stopped
