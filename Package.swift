@@ -36,6 +36,7 @@ let package = Package(
             name: "infra",
             dependencies: [
                 "Imagery",
+                "CloudFormation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

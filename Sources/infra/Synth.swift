@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CloudFormation
 import Imagery
 
 /// `infra synth`: write templates/ and packer/ from the Swift model, or check they are current.
@@ -57,8 +58,9 @@ struct Synth: ParsableCommand {
 func summary(templates: [SynthesizedTemplate], artifacts: [Artifact]) -> String {
     var lines: [String] = []
     for template in templates {
-        let percent = Double(template.byteCount) * 100 / 51_200
-        let note = template.byteCount > 51_200 ? "over the 51,200-byte inline limit: deploy uploads it to S3" : "fits inline"
+        let limit = TemplateQuota.maxInlineBodyBytes
+        let percent = Double(template.byteCount) * 100 / Double(limit)
+        let note = template.byteCount > limit ? "over the 51,200-byte inline limit: CreateStack would need it uploaded to S3" : "fits inline"
         lines.append("templates/\(template.name).yaml: \(template.template.resources.count) resources, "
             + "\(template.byteCount) bytes (\(String(format: "%.0f", percent))% of 51,200; \(note))")
         for (type, count) in template.resourceCounts {

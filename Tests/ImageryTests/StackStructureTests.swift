@@ -209,3 +209,45 @@ import Testing
         #expect(local.parameters.isEmpty)
     }
 }
+
+@Suite struct SynthesisLimitTests {
+    @Test func aTemplateOverOneMegabyteIsRefused() {
+        let big = String(repeating: "x", count: 4_096)
+        let template = Template {
+            for index in 0..<300 {
+                Parameter("P\(index)", description: big)
+            }
+        }
+        do {
+            _ = try Synthesizer.synthesize(name: "huge", template: template)
+            Issue.record("expected a size error")
+        } catch let error as TemplateTooLargeError {
+            #expect(error.bytes > TemplateQuota.maxS3BodyBytes)
+            #expect(error.description.contains("over CloudFormation's limit of 1000000 bytes"))
+        } catch let error as TemplateValidationError {
+            // 300 parameters also break the 200-parameter quota; validation runs first and says so.
+            #expect(error.description.contains("300 entries in Parameters, over the CloudFormation quota of 200"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func aLargeButValidTemplateIsRefusedBySizeAlone() {
+        let big = String(repeating: "y", count: 6_000)
+        let template = Template {
+            for index in 0..<180 {
+                Parameter("P\(index)", description: big)
+            }
+        }
+        #expect(throws: TemplateTooLargeError.self) { try Synthesizer.synthesize(name: "huge", template: template) }
+    }
+
+    @Test func unknownTemplateNameListsTheKnownOnes() {
+        do {
+            _ = try Synthesizer.synthesize(name: "imagry")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)" == "unknown template 'imagry'; choose one of: imagery, imagery-local")
+        }
+    }
+}
