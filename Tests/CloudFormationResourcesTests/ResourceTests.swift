@@ -2,6 +2,7 @@ import CloudFormation
 import CloudFormationResources
 import Foundation
 import Testing
+import TestSupport
 
 // Required schema properties are non-optional init parameters without a default, so leaving one
 // out is a compile error, e.g. `DynamoDB.Table("T")` does not compile (KeySchema is required) and
@@ -162,21 +163,7 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The `cfn-codegen` executable beside this test bundle in the build products directory.
-    static var generator: URL? {
-        var candidates: [URL] = []
-        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        for directory in candidates {
-            var current = directory
-            for _ in 0..<4 {
-                let url = current.appendingPathComponent("cfn-codegen")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-                current = current.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
+    static var generator: URL? { BuiltExecutable.url(named: "cfn-codegen") }
 
     /// Runs the generator into a temporary directory and compares byte for byte with the committed code.
     @Test(.enabled(if: generator != nil, "cfn-codegen is not built next to the tests; run `swift build` first"))

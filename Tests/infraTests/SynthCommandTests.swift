@@ -1,22 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `infra` executable as a user would and checks its output and exit codes.
 @Suite struct SynthCommandTests {
-    static var infra: URL? {
-        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
-        candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        for directory in candidates {
-            var current = directory
-            for _ in 0..<4 {
-                let url = current.appendingPathComponent("infra")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-                current = current.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
+    static var infra: URL? { BuiltExecutable.url(named: "infra") }
 
     struct Run {
         let status: Int32
