@@ -28,6 +28,8 @@ let package = Package(
         // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AWSClient", dependencies: ["AWSSigner", .product(name: "Crypto", package: "swift-crypto")]),
+        // The readiness signal the server and worker send to CloudFormation.
+        .target(name: "Readiness", dependencies: ["AWSClient"]),
         // Test helpers: a moto server on loopback, a scripted loopback HTTP server.
         .target(name: "TestSupport"),
         // The Imagery architecture described with the above.
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport"]),
+        .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,7 +11,7 @@ public struct InstanceSpec: Sendable {
     public let securityGroup: EC2.SecurityGroup
     /// The logical id of the Auto Scaling group, which the instance signals when it is ready.
     public let signalResource: String
-    /// `KEY=value` lines for /etc/imagery/imagery.env; values may use `${...}` Sub references.
+    /// `KEY=value` lines for /etc/imagery/env; values may use `${...}` Sub references.
     public let environment: [(String, String)]
 
     public init(
@@ -38,10 +38,10 @@ public func userDataScript(for spec: InstanceSpec) -> String {
         #!/bin/bash
         set -euo pipefail
         install -d -m 0755 /etc/imagery
-        cat > /etc/imagery/imagery.env <<'ENV'
+        cat > /etc/imagery/env <<'ENV'
         \(environment)
         ENV
-        chmod 0644 /etc/imagery/imagery.env
+        chmod 0644 /etc/imagery/env
         systemctl daemon-reload
         systemctl enable --now imagery-\(spec.role).service
 

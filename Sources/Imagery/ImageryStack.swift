@@ -123,7 +123,7 @@ public struct DataPlane: TemplateComponent {
             visibilityTimeout: ImageryStack.visibilityTimeoutSeconds, maxReceiveCount: ImageryStack.maxReceiveCount)
     }
 
-    /// What the server and worker read from /etc/imagery/imagery.env (Sub syntax).
+    /// What the server and worker read from /etc/imagery/env (Sub syntax).
     public var environment: [(String, String)] {
         [
             ("IMAGERY_QUEUE_URL", "${\(ImageryStack.IDs.queue)}"),

@@ -1,0 +1,138 @@
+import AWSClient
+import Foundation
+import Readiness
+import Testing
+import TestSupport
+
+/// Collects log lines from the signal under test.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String] = []
+    func append(_ line: String) { lock.withLock { storage.append(line) } }
+    var lines: [String] { lock.withLock { storage } }
+}
+
+@Suite struct ReadinessSignalTests {
+    /// One loopback server plays both the instance-metadata service and CloudFormation.
+    func makeServer(signalStatus: Int = 200) throws -> LoopbackServer {
+        let server = try LoopbackServer()
+        server.script("PUT", "/latest/api/token", [.respond(status: 200, body: "token-123")])
+        server.script("GET", "/latest/meta-data/instance-id", [.respond(status: 200, body: "i-0abc123def4567890")])
+        let ok = """
+            <SignalResourceResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+              <ResponseMetadata><RequestId>4af14eec-350e-11e4-b260-EXAMPLE</RequestId></ResponseMetadata>
+            </SignalResourceResponse>
+            """
+        let error = """
+            <ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+              <Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack imagery does not exist</Message></Error>
+              <RequestId>5bf14eec-350e-11e4-b260-EXAMPLE</RequestId>
+            </ErrorResponse>
+            """
+        server.script("POST", "/", [.respond(status: signalStatus, headers: [("Content-Type", "text/xml")], body: signalStatus == 200 ? ok : error)])
+        return server
+    }
+
+    func signal(_ server: LoopbackServer, environment extra: [String: String] = [:], log: LogLines) -> ReadinessSignal {
+        var environment = [
+            "IMAGERY_STACK_NAME": "imagery", "IMAGERY_SIGNAL_RESOURCE": "ServerAutoScalingGroup",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
+        ]
+        environment.merge(extra) { $1 }
+        let client = AWSClient(
+            credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
+            region: "eu-west-1", endpoints: EndpointResolver(explicitURL: server.baseURL),
+            transport: URLSessionTransport(timeout: .seconds(5)), retry: .none)
+        return ReadinessSignal(client: client, environment: environment, transport: URLSessionTransport(timeout: .seconds(2)),
+                               log: { log.append($0) })
+    }
+
+    func form(_ body: Data) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        return fields
+    }
+
+    @Test func successSendsExactlyOneCorrectSignal() async throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let log = LogLines()
+        let outcome = await signal(server, log: log).send(.success)
+        #expect(outcome == .sent(instanceID: "i-0abc123def4567890"))
+        let calls = server.requests(path: "/").filter { $0.method == "POST" }
+        #expect(calls.count == 1)
+        let fields = form(try #require(calls.first).body)
+        #expect(fields["Action"] == "SignalResource")
+        #expect(fields["StackName"] == "imagery")
+        #expect(fields["LogicalResourceId"] == "ServerAutoScalingGroup")
+        #expect(fields["UniqueId"] == "i-0abc123def4567890")
+        #expect(fields["Status"] == "SUCCESS")
+        // IMDSv2: the token from the PUT is presented on the metadata GET.
+        #expect(server.requests(path: "/latest/meta-data/instance-id").first?.headers["x-aws-ec2-metadata-token"] == "token-123")
+        #expect(log.lines == ["signalled SUCCESS to imagery/ServerAutoScalingGroup for i-0abc123def4567890"])
+    }
+
+    @Test func failureIsSignalledWithTheReasonLogged() async throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let log = LogLines()
+        let outcome = await signal(server, log: log).send(.failure(reason: "table imagery-Table-X unreachable"))
+        #expect(outcome == .sent(instanceID: "i-0abc123def4567890"))
+        #expect(form(try #require(server.requests(path: "/").first).body)["Status"] == "FAILURE")
+        #expect(log.lines.first == "startup failed: table imagery-Table-X unreachable")
+    }
+
+    @Test func outsideEC2TheSignalIsSkippedWithOneLogLine() async throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let log = LogLines()
+        let outcome = await signal(server, environment: ["AWS_EC2_METADATA_DISABLED": "true"], log: log).send(.success)
+        #expect(outcome == .skipped("instance metadata disabled"))
+        #expect(server.requests().isEmpty)
+        #expect(log.lines == ["readiness signal skipped: instance metadata disabled (not on EC2)"])
+    }
+
+    @Test func unreachableMetadataIsSkippedNotFatal() async throws {
+        let server = try makeServer()
+        let closed = server.baseURL
+        server.stop()
+        let log = LogLines()
+        let other = try makeServer()
+        defer { other.stop() }
+        let outcome = await signal(other, environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": closed], log: log).send(.success)
+        guard case .skipped = outcome else {
+            Issue.record("expected skipped, got \(outcome)")
+            return
+        }
+        #expect(other.requests(path: "/").isEmpty)
+        #expect(log.lines.count == 1)
+    }
+
+    @Test func notLaunchedByTheStackIsSkipped() async throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        let log = LogLines()
+        let outcome = await signal(server, environment: ["IMAGERY_STACK_NAME": ""], log: log).send(.success)
+        guard case .skipped = outcome else {
+            Issue.record("expected skipped, got \(outcome)")
+            return
+        }
+        #expect(server.requests().isEmpty)
+    }
+
+    @Test func aCloudFormationErrorIsReportedNotThrown() async throws {
+        let server = try makeServer(signalStatus: 400)
+        defer { server.stop() }
+        let log = LogLines()
+        let outcome = await signal(server, log: log).send(.success)
+        guard case .failed(let text) = outcome else {
+            Issue.record("expected failed, got \(outcome)")
+            return
+        }
+        #expect(text.contains("ValidationError"))
+        #expect(log.lines.last?.contains("readiness signal to imagery/ServerAutoScalingGroup failed") == true)
+    }
+}
