@@ -175,6 +175,41 @@ struct S3Tests {
         }
     }
 
+    @Test("emptyBucket on the wire: follows NextKeyMarker/NextVersionIdMarker, deletes each page, refuses a page that does not advance")
+    func emptyBucketPaging() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        func page(_ keys: [String], truncated: Bool, next: (String, String)? = nil) -> LoopbackServer.Action {
+            let versions = keys.map { "<Version><Key>\($0)</Key><VersionId>v-\($0)</VersionId><IsLatest>true</IsLatest></Version>" }.joined()
+            let marker = keys.first.map { "<DeleteMarker><Key>\($0)</Key><VersionId>dm-\($0)</VersionId></DeleteMarker>" } ?? ""
+            let markers = next.map { "<NextKeyMarker>\($0.0)</NextKeyMarker><NextVersionIdMarker>\($0.1)</NextVersionIdMarker>" } ?? ""
+            return .respond(
+                status: 200,
+                body: "<ListVersionsResult><IsTruncated>\(truncated)</IsTruncated>\(markers)\(versions)\(marker)</ListVersionsResult>")
+        }
+        server.script("GET", "/bkt", [page(["a", "b"], truncated: true, next: ("b", "v-b")), page(["c"], truncated: false)])
+        server.script("POST", "/bkt", [.respond(status: 200, body: "<DeleteResult/>")])
+        let client = AWSClient(
+            credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AK", secretAccessKey: "SK")), region: "us-east-1",
+            endpoints: EndpointResolver(explicitURL: server.baseURL), transport: URLSessionTransport(timeout: .seconds(5)), retry: .none)
+        let s3 = S3Client(client: client)
+        #expect(try await s3.emptyBucket(bucket: "bkt") == 5)
+        let lists = server.requests(path: "/bkt").filter { $0.method == "GET" }
+        #expect(lists.map(\.query) == ["versions=", "versions=&key-marker=b&version-id-marker=v-b"])
+        let deletes = server.requests(path: "/bkt").filter { $0.method == "POST" }
+        #expect(try deletes.map { try XMLNode.parse($0.body).all("Object").count } == [3, 2])
+
+        server.script("GET", "/bkt", [page(["a"], truncated: true)])
+        await #expect(throws: ResponseDecodeError.self) { _ = try await s3.emptyBucket(bucket: "bkt") }
+
+        let refused = #"<DeleteResult><Error><Key>a</Key><VersionId>v-a</VersionId><Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>"#
+        server.script("GET", "/bkt", [page(["a"], truncated: false)])
+        server.script("POST", "/bkt", [.respond(status: 200, body: refused)])
+        let error = await #expect(throws: S3Client.EmptyBucketError.self) { _ = try await s3.emptyBucket(bucket: "bkt") }
+        #expect(error?.deleted == 1)
+        #expect(error?.errors.map(\.code) == ["AccessDenied"])
+    }
+
     @Test("presigned GET URL is path-style and a plain URLSession fetches the bytes")
     func presigned() async throws {
         let (s3, client) = try s3()
