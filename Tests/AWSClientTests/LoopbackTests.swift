@@ -38,7 +38,8 @@ struct LoopbackTests {
         server.script("GET", "/latest/meta-data/iam/security-credentials/imagery-role", [.respond(status: 200, body: credentialJSON)])
         server.script("GET", "/latest/meta-data/placement/region", [.respond(status: 200, body: "eu-north-1")])
         let env = ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL]
-        let creds = try await InstanceMetadataCredentialProvider(environment: env, transport: transport).credentials()
+        // A generous timeout: the suite runs many servers at once on 2 cores.
+        let creds = try await InstanceMetadataCredentialProvider(environment: env, transport: transport, timeout: .seconds(5)).credentials()
         #expect(creds.accessKeyID == "ASIAIMDS")
         #expect(creds.sessionToken == "TKIMDS")
         #expect(creds.expiration == ISO8601DateFormatter().date(from: "2030-01-01T00:00:00Z"))
@@ -47,7 +48,7 @@ struct LoopbackTests {
         let roleRequest = try #require(server.requests(path: "/latest/meta-data/iam/security-credentials/imagery-role").first)
         #expect(roleRequest.headers["x-aws-ec2-metadata-token"] == "TOKEN123")
 
-        let imds = try #require(InstanceMetadataClient(environment: env, transport: transport))
+        let imds = try #require(InstanceMetadataClient(environment: env, transport: transport, timeout: .seconds(5)))
         let region = try await RegionResolver.resolve(explicit: nil, environment: [:], profile: nil, imds: imds)
         #expect(region == ResolvedRegion(region: "eu-north-1", source: "EC2 instance metadata"))
         #expect(InstanceMetadataClient(environment: ["AWS_EC2_METADATA_DISABLED": "true"], transport: transport) == nil)
