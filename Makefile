@@ -10,7 +10,7 @@ HCL2_VENV   := .venv-hcl2
 SHARED_DIR  ?= $(abspath ../shared)
 export IMAGERY_SHARED_DIR := $(SHARED_DIR)
 
-.PHONY: help deps build synth synth-check generate schemas test lint demo clean
+.PHONY: help deps build synth synth-check generate schemas test lint demo clean release stage ami
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -53,6 +53,32 @@ demo: deps ## Synthesize the templates and show what was produced
 	$(SWIFT) run infra synth
 	@echo; echo "== templates/imagery.yaml (first 40 lines) =="; head -40 templates/imagery.yaml
 	@echo; echo "== packer/imagery.pkr.hcl (first 30 lines) =="; head -30 packer/imagery.pkr.hcl
+
+RELEASE_FLAGS := -c release --static-swift-stdlib
+RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)
+PUBLIC_DIR  ?= Sources/ImageryServer/public
+REGION      ?= us-east-1
+
+release: ## Release builds of imagery-server and imagery-worker, Swift runtime linked statically
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-worker
+	scripts/check-runtime-deps.sh $(RELEASE_BIN)/imagery-server $(RELEASE_BIN)/imagery-worker
+
+stage: release ## Stage binaries, web assets, systemd units and provision.sh under packer/build/
+	rm -rf packer/build
+	install -d packer/build/bin packer/build/systemd packer/build/public
+	install -m 0755 $(RELEASE_BIN)/imagery-server $(RELEASE_BIN)/imagery-worker packer/build/bin/
+	cp -R $(PUBLIC_DIR)/. packer/build/public/
+	install -m 0644 packer/files/imagery-server.service packer/files/imagery-worker.service packer/build/systemd/
+	install -m 0755 packer/files/provision.sh packer/build/provision.sh
+	@echo "staged: $$(find packer/build -type f | wc -l) files in packer/build"
+
+ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra deploy reads)
+	@command -v packer >/dev/null 2>&1 || { echo "make ami: packer is not installed. Install it from" \
+	  "https://developer.hashicorp.com/packer/install (Debian: HashiCorp's apt repository, package 'packer')," \
+	  "then run make ami again. Everything up to 'packer build' is staged in packer/build/." >&2; exit 1; }
+	packer init packer/imagery.pkr.hcl
+	packer build -var "region=$(REGION)" -var "git_commit=$$(git rev-parse HEAD)" packer/imagery.pkr.hcl
 
 clean: ## Remove build products
 	rm -rf .build .build-* $(HCL2_VENV)
