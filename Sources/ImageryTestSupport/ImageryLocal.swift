@@ -1,5 +1,8 @@
 import AWSClient
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Imagery
 import ImageryCore
 import TestSupport
@@ -142,4 +145,25 @@ public struct MultipartBody: Sendable {
         body.add(name: "file", fileName: fileName, contentType: contentType, data: data)
         return body
     }
+}
+
+/// A loopback port with nothing listening, for "AWS is unreachable" tests.
+public func closedLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw FixtureError(description: "socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw FixtureError(description: "bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw FixtureError(description: "getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
