@@ -32,6 +32,7 @@ public struct ImageController<Context: RequestContext>: Sendable {
         return id
     }
 
+    /// `POST /image`: a new image in state created, version 0.
     @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<CreatedResponse> {
         let record = try await repository.create()
         return EditedResponse(
@@ -39,12 +40,17 @@ public struct ImageController<Context: RequestContext>: Sendable {
             response: CreatedResponse(id: record.id, state: record.state.rawValue))
     }
 
+    /// `GET /image/{id}`: the image's state as JSON.
     @Sendable func show(_ request: Request, context: Context) async throws -> ImageResponse {
         let id = try Self.id(context)
         guard let record = try await repository.get(id: id) else { throw APIError.notFound(id) }
         return ImageResponse(record)
     }
 
+    /// `POST /image/{id}/upload`: spool the `file` field, store it under upload/, transition to uploaded, enqueue.
+    ///
+    /// Every check that can refuse the upload (id, state, size, type, syntax) runs before anything is
+    /// stored, so a refused upload leaves no object, no state change and no message.
     @Sendable func upload(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
         let limit = configuration.server.maxUploadBytes

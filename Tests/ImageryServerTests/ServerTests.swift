@@ -192,13 +192,13 @@ struct ServerTests {
         #expect(try await fixture.queuedMessages().isEmpty)
     }
 
-    @Test("a body over the limit is 413 and nothing is stored")
-    func tooLarge() async throws {
+    @Test("a body over the limit is 413 and nothing is stored", arguments: [TestingSetup.router, .live])
+    func tooLarge(setup: TestingSetup) async throws {
         let fixture = try await Fixture(maxUploadBytes: 4096)
         let id = try await fixture.repository.create().id
-        try await fixture.app.test(.router) { client in
+        try await fixture.app.test(setup) { client in
             var big = pngInput
-            big.append(Data(repeating: 0, count: 8192))
+            big.append(Data(repeating: 0, count: 2_000_000))
             let body = MultipartBody.file(big)
             let response = try await client.execute(uri: "/image/\(id)/upload", method: .post, headers: uploadHeaders(body), body: ByteBuffer(data: body.data))
             #expect(response.status == .contentTooLarge)
@@ -213,12 +213,12 @@ struct ServerTests {
         try await expectNothingStored(fixture, id)
     }
 
-    @Test("content that is not JPEG or PNG by its bytes is 415, whatever its name and type say")
-    func notAnImage() async throws {
+    @Test("content that is not JPEG or PNG by its bytes is 415, whatever its name and type say", arguments: [TestingSetup.router, .live])
+    func notAnImage(setup: TestingSetup) async throws {
         let fixture = try await Fixture()
         let id = try await fixture.repository.create().id
-        try await fixture.app.test(.router) { client in
-            for data in [Data("GIF89a not allowed".utf8), Data("<svg/>".utf8), Data([0xFF, 0xD8])] {
+        try await fixture.app.test(setup) { client in
+            for data in [Data("GIF89a not allowed".utf8), Data("<svg/>".utf8), Data([0xFF, 0xD8]), Data("GIF89a".utf8) + Data(repeating: 7, count: 3_000_000)] {
                 let body = MultipartBody.file(data, fileName: "cat.png", contentType: "image/png")
                 let response = try await client.execute(uri: "/image/\(id)/upload", method: .post, headers: uploadHeaders(body), body: ByteBuffer(data: body.data))
                 #expect(response.status == .unsupportedMediaType)
