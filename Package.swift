@@ -6,10 +6,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "infra", targets: ["infra"]),
+        .executable(name: "imagery-server", targets: ["imagery-server"]),
+        .executable(name: "imagery-worker", targets: ["imagery-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // YAML through the system libyaml (Debian libyaml-dev).
@@ -32,6 +38,8 @@ let package = Package(
         .target(name: "Readiness", dependencies: ["AWSClient"]),
         // Test helpers: a moto server on loopback, a scripted loopback HTTP server.
         .target(name: "TestSupport"),
+        // Test fixtures for the application: moto with the imagery-local stack, shared test data.
+        .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "AWSClient", "ImageryCore"]),
         // The Imagery architecture described with the above.
         .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
         .executableTarget(
@@ -40,6 +48,38 @@ let package = Package(
                 "Imagery",
                 "CloudFormation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The Imagery application: configuration, the image record and its state machine.
+        .target(name: "ImageryCore", dependencies: ["AWSClient", .product(name: "Logging", package: "swift-log")]),
+        // The web server: REST API, uploads, the page.
+        .target(
+            name: "ImageryServer",
+            dependencies: [
+                "ImageryCore", "AWSClient", "ImageProcessing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["public"]
+        ),
+        .executableTarget(name: "imagery-server", dependencies: ["ImageryServer", "ImageryCore"]),
+        // The queue consumer that applies the sepia filter.
+        .target(
+            name: "ImageryWorker",
+            dependencies: [
+                "ImageryCore", "AWSClient", "ImageProcessing",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "imagery-worker",
+            dependencies: [
+                "ImageryWorker", "ImageryCore", "ImageProcessing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
@@ -52,6 +92,22 @@ let package = Package(
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
+        .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport"]),
+        .testTarget(
+            name: "ImageryServerTests",
+            dependencies: [
+                "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "ImageryWorkerTests",
+            dependencies: [
+                "ImageryWorker", "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport", "ImageProcessing",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

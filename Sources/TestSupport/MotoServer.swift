@@ -22,11 +22,13 @@ public final class MotoServer: @unchecked Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Starts a fresh server. With `auth`, moto checks signatures and IAM policies (INITIAL_NO_AUTH_ACTION_COUNT=0).
-    public init(auth: Bool = false) throws {
+    ///
+    /// - Parameter port: 0 picks a free port; a fixed one lets a test restart moto where clients already point.
+    public init(auth: Bool = false, port: Int = 0) throws {
         let script = Self.repositoryRoot.appendingPathComponent("scripts/moto-server.py")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--port", "0", "--stdin-lifeline"] + (auth ? ["--auth"] : [])
+        process.arguments = ["python3", script.path, "--port", String(port), "--stdin-lifeline"] + (auth ? ["--auth"] : [])
         lifeline = Pipe()
         let output = Pipe()
         process.standardInput = lifeline

@@ -1,0 +1,182 @@
+import Foundation
+import ImageProcessing
+import MultipartKit
+import NIOCore
+
+/// Receives the `file` field of a multipart/form-data body into a spool file, checking as it goes.
+///
+/// The body is never held in memory: chunks go to disk as they arrive. The first bytes of the
+/// file are sniffed as soon as they are in, so a non-image is refused (415) before the rest is
+/// read, and a body longer than the limit is refused (413) at the byte that crosses it.
+public struct MultipartFileReceiver: Sendable {
+    /// What was received.
+    public struct Received: Sendable, Equatable {
+        public var format: ImageFormat
+        public var byteCount: Int
+        /// The file name the client sent, if any (informational only; never trusted for the format).
+        public var fileName: String?
+    }
+
+    /// The form field that carries the image.
+    public var fieldName: String
+    /// The largest accepted request body in bytes.
+    public var maxBodyBytes: Int
+
+    public init(fieldName: String = "file", maxBodyBytes: Int) {
+        self.fieldName = fieldName
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// The boundary parameter of a multipart/form-data Content-Type, or an `APIError` (400).
+    public static func boundary(contentType: String?) throws(APIError) -> String {
+        guard let contentType else {
+            throw APIError(.badRequest, code: "malformed_multipart", message: "missing Content-Type; send multipart/form-data with a 'file' field")
+        }
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let type = parts.first, type.lowercased() == "multipart/form-data" else {
+            throw APIError(.badRequest, code: "malformed_multipart", message: "Content-Type is \(contentType.debugDescription); expected multipart/form-data with a 'file' field")
+        }
+        for parameter in parts.dropFirst() {
+            guard let equals = parameter.firstIndex(of: "=") else { continue }
+            guard parameter[..<equals].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
+            var value = parameter[parameter.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            // RFC 2046: 1 to 70 characters.
+            guard (1...70).contains(value.utf8.count) else { break }
+            return value
+        }
+        throw APIError(.badRequest, code: "malformed_multipart", message: "multipart/form-data Content-Type without a valid boundary parameter")
+    }
+
+    /// Streams `body` and writes the `file` field's bytes to `destination` (created or truncated).
+    public func receive<Body: AsyncSequence>(
+        _ body: Body, boundary: String, to destination: URL
+    ) async throws -> Received where Body.Element == ByteBuffer {
+        guard FileManager.default.createFile(atPath: destination.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path])
+        }
+        let handle = try FileHandle(forWritingTo: destination)
+        defer { try? handle.close() }
+
+        let state = ParseState(fieldName: fieldName, handle: handle)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in state.header(name: name, value: value) }
+        parser.onBody = { buffer in state.body(&buffer) }
+        parser.onPartComplete = { state.partComplete() }
+
+        var total = 0
+        for try await chunk in body {
+            total += chunk.readableBytes
+            if total > maxBodyBytes {
+                throw APIError(.contentTooLarge, code: "too_large", message: "the upload exceeds the limit of \(maxBodyBytes) bytes")
+            }
+            do {
+                try parser.execute(chunk)
+            } catch {
+                throw APIError(.badRequest, code: "malformed_multipart", message: "the multipart body is malformed (bad part headers)")
+            }
+            if let failure = state.failure { throw failure }
+        }
+        if let failure = state.failure { throw failure }
+        guard state.fileComplete else {
+            let detail = state.fileStarted ? "the body ends inside the 'file' part (no closing boundary)" : "no '\(fieldName)' field in the form"
+            throw APIError(.badRequest, code: "malformed_multipart", message: "malformed upload: \(detail)")
+        }
+        // A file shorter than any signature never reached the sniff in `body`.
+        guard let format = state.format ?? state.sniffNow() else { throw state.failure ?? ParseState.notAnImage }
+        return Received(format: format, byteCount: state.fileBytes, fileName: state.fileName)
+    }
+}
+
+/// The parser's callbacks share this; it lives and dies inside one `receive` call.
+private final class ParseState {
+    static let notAnImage = APIError(
+        .unsupportedMediaType, code: "unsupported_media_type",
+        message: "the file is neither a JPEG nor a PNG (judged by its first bytes, not its name or Content-Type)")
+
+    let fieldName: String
+    let handle: FileHandle
+    var headers: [(String, String)] = []
+    var inFile = false
+    var fileStarted = false
+    var fileComplete = false
+    var fileName: String?
+    var fileBytes = 0
+    var prefix: [UInt8] = []
+    var format: ImageFormat?
+    var failure: (any Error)?
+    var pending = Data()
+
+    init(fieldName: String, handle: FileHandle) {
+        self.fieldName = fieldName
+        self.handle = handle
+    }
+
+    func header(name: String, value: String) {
+        headers.append((name, value))
+    }
+
+    func body(_ buffer: inout ByteBuffer) {
+        if !inFile && !fileComplete && !fileStarted {
+            // The first body bytes of a part: its headers are complete, so decide what it is.
+            if let disposition = headers.first(where: { $0.0.lowercased() == "content-disposition" })?.1,
+                Self.parameter("name", in: disposition) == fieldName
+            {
+                inFile = true
+                fileStarted = true
+                fileName = Self.parameter("filename", in: disposition)
+            }
+        }
+        guard inFile, failure == nil else { return }
+        let bytes = buffer.readableBytesView
+        fileBytes += bytes.count
+        if format == nil {
+            prefix.append(contentsOf: bytes.prefix(ImageFormat.signatureLength - prefix.count))
+            if prefix.count >= ImageFormat.signatureLength, sniffNow() == nil { return }
+        }
+        // The parser hands over a slice per CR byte (every ~256 bytes of binary data): batch the
+        // slices so the disk sees 64 KiB writes instead of one syscall per slice.
+        pending.append(contentsOf: bytes)
+        if pending.count >= 65_536 { flush() }
+    }
+
+    func flush() {
+        guard !pending.isEmpty, failure == nil else { return }
+        do {
+            try handle.write(contentsOf: pending)
+        } catch {
+            failure = error
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func partComplete() {
+        if inFile {
+            flush()
+            inFile = false
+            fileComplete = true
+        }
+        headers = []
+    }
+
+    /// Sniffs what has arrived; records the 415 when it is not an image.
+    func sniffNow() -> ImageFormat? {
+        if let format { return format }
+        format = ImageFormat.sniff(prefix)
+        if format == nil { failure = Self.notAnImage }
+        return format
+    }
+
+    /// A parameter of a Content-Disposition value (`form-data; name="file"; filename="a.jpg"`).
+    static func parameter(_ wanted: String, in value: String) -> String? {
+        for piece in value.split(separator: ";").dropFirst() {
+            let trimmed = piece.trimmingCharacters(in: .whitespaces)
+            guard let equals = trimmed.firstIndex(of: "=") else { continue }
+            guard trimmed[..<equals].trimmingCharacters(in: .whitespaces).lowercased() == wanted else { continue }
+            var result = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if result.count >= 2, result.hasPrefix("\""), result.hasSuffix("\"") { result = String(result.dropFirst().dropLast()) }
+            return result
+        }
+        return nil
+    }
+}

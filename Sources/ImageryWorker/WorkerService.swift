@@ -1,0 +1,143 @@
+import AWSClient
+import Foundation
+import ImageryCore
+import Logging
+import ServiceLifecycle
+
+/// The queue consumer as a service: long-polls, runs jobs with bounded concurrency, extends
+/// visibility while they run, and on graceful shutdown stops receiving and finishes what it holds.
+public struct WorkerService: Service {
+    public let aws: ImageryAWS
+    public let configuration: ImageryConfiguration
+    public let processor: JobProcessor
+    public let logger: Logger
+    /// Called after each message is handled; tests use it to observe outcomes.
+    public let onOutcome: @Sendable (JobOutcome) -> Void
+
+    public init(
+        aws: ImageryAWS, configuration: ImageryConfiguration, logger: Logger,
+        workDirectory: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
+        onOutcome: @escaping @Sendable (JobOutcome) -> Void = { _ in }
+    ) {
+        self.aws = aws
+        self.configuration = configuration
+        self.logger = logger
+        self.onOutcome = onOutcome
+        self.processor = JobProcessor(aws: aws, configuration: configuration, logger: logger, workDirectory: workDirectory)
+    }
+
+    public func run() async throws {
+        let settings = configuration.worker
+        let slots = JobSlots(capacity: settings.concurrency)
+        var backoff = Backoff(base: .milliseconds(settings.backoffMilliseconds), cap: .seconds(30))
+        logger.info(
+            "imagery-worker consuming \(configuration.queueURL) with \(settings.concurrency) concurrent jobs, visibility \(settings.visibilityTimeoutSeconds) s")
+
+        await withDiscardingTaskGroup { jobs in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let reserved = await slots.reserve(upTo: 10)
+                if Task.isShuttingDownGracefully || Task.isCancelled {
+                    await slots.release(reserved)
+                    break
+                }
+                let messages: [SQSClient.Message]
+                do {
+                    messages = try await cancelWhenGracefulShutdown { [aws, configuration] in
+                        try await aws.sqs.receiveMessages(
+                            queueURL: configuration.queueURL, maxMessages: reserved, waitTimeSeconds: settings.waitTimeSeconds,
+                            visibilityTimeout: settings.visibilityTimeoutSeconds)
+                    }
+                    backoff.reset()
+                } catch {
+                    await slots.release(reserved)
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                    let delay = backoff.next()
+                    logger.warning("receive failed, retrying in \(delay): \(error)")
+                    // Sleep, but wake at once for a shutdown.
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                    continue
+                }
+                await slots.release(reserved - messages.count)
+                for message in messages {
+                    jobs.addTask {
+                        await handle(message)
+                        await slots.release()
+                    }
+                }
+            }
+            logger.info("imagery-worker stopped receiving; finishing jobs in flight")
+        }
+        logger.info("imagery-worker stopped")
+    }
+
+    /// Runs one job with a visibility heartbeat, then deletes the message unless it must come back.
+    func handle(_ message: SQSClient.Message) async {
+        let outcome = await withTaskGroup(of: JobOutcome?.self) { group in
+            group.addTask { await processor.process(body: message.body) }
+            group.addTask {
+                await heartbeat(message)
+                return nil
+            }
+            var outcome: JobOutcome = .retryLater(reason: "no outcome")
+            while let next = await group.next() {
+                if let next {
+                    outcome = next
+                    group.cancelAll()
+                }
+            }
+            return outcome
+        }
+        if outcome.deletesMessage {
+            do {
+                try await aws.sqs.deleteMessage(queueURL: configuration.queueURL, receiptHandle: message.receiptHandle)
+            } catch {
+                // The message comes back; the job is idempotent, so the next attempt only acknowledges it.
+                logger.warning("delete of message \(message.messageID) failed: \(error)")
+            }
+        } else {
+            logger.warning("message \(message.messageID) left for a retry (receive \(message.receiveCount)): \(outcome)")
+        }
+        onOutcome(outcome)
+    }
+
+    /// Keeps the message hidden while its job runs, renewing at half the visibility timeout.
+    func heartbeat(_ message: SQSClient.Message) async {
+        let timeout = configuration.worker.visibilityTimeoutSeconds
+        let interval = Duration.milliseconds(max(500, timeout * 500))
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            do {
+                try await aws.sqs.changeMessageVisibility(
+                    queueURL: configuration.queueURL, receiptHandle: message.receiptHandle, timeout: timeout)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("could not extend visibility of message \(message.messageID): \(error)")
+            }
+        }
+    }
+}
+
+/// Exponential back-off with full jitter for the receive loop.
+struct Backoff {
+    let base: Duration
+    let cap: Duration
+    private var failures = 0
+
+    init(base: Duration, cap: Duration) {
+        self.base = base
+        self.cap = cap
+    }
+
+    mutating func reset() { failures = 0 }
+
+    mutating func next() -> Duration {
+        let window = min(base * (1 << min(failures, 20)), cap)
+        failures += 1
+        return window * Double.random(in: 0.5...1)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import ImageProcessing
+import ImageryCore
+import ImageryWorker
+import Logging
+import ServiceLifecycle
+
+/// The Imagery worker: consumes the queue, or runs the sepia pipeline on local files.
+@main
+struct ImageryWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imagery-worker",
+        abstract: "Applies the sepia filter to uploaded images.",
+        subcommands: [Run.self, SepiaCommand.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Consumes the work queue until SIGTERM or SIGINT, then finishes the jobs in flight.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Consume the queue named by IMAGERY_QUEUE_URL (configuration from the environment).")
+
+    func run() async throws {
+        var logger = Logger(label: "imagery-worker")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let configuration: ImageryConfiguration
+        do {
+            configuration = try ImageryConfiguration.load(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        // Long polls wait 20 s: the request timeout must outlast them.
+        let aws = ImageryAWS(configuration: configuration, timeout: .seconds(configuration.worker.waitTimeSeconds + 40))
+        let worker = WorkerService(aws: aws, configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Runs the worker's pipeline on local files, with the same errors as for uploads.
+struct SepiaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sepia", abstract: "Apply the sepia filter to IN (JPEG or PNG) and write OUT as PNG.")
+
+    @Argument(help: "The input image (JPEG or PNG).") var input: String
+    @Argument(help: "Where to write the PNG.") var output: String
+    @Option(help: "Refuse images with more pixels than this.") var maxPixels: Int = 100_000_000
+
+    func run() async throws {
+        do {
+            let result = try sepiaPipeline(input: .file(input), output: output, limits: Limits(maxPixels: maxPixels))
+            print("\(output): \(result.width)x\(result.height)\(result.hasAlpha ? " with alpha" : ""), \(result.bytesWritten) bytes")
+        } catch {
+            FileHandle.standardError.write(Data("imagery-worker sepia: \(input): \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
