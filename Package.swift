@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "ImageryServer",
             dependencies: [
-                "ImageryCore", "AWSClient", "ImageProcessing",
+                "ImageryCore", "AWSClient", "ImageProcessing", "Readiness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "ImageryWorker",
             dependencies: [
-                "ImageryCore", "AWSClient", "ImageProcessing",
+                "ImageryCore", "AWSClient", "ImageProcessing", "Readiness",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "imagery-worker",
             dependencies: [
-                "ImageryWorker", "ImageryCore", "ImageProcessing",
+                "ImageryWorker", "ImageryCore", "ImageProcessing", "Readiness", "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,6 +104,7 @@ let package = Package(
             name: "ImageryWorkerTests",
             dependencies: [
                 "ImageryWorker", "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport", "ImageProcessing",
+                "imagery-server", "imagery-worker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

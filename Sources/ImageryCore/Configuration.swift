@@ -3,7 +3,7 @@ import Foundation
 /// Everything the server and the worker read from their environment, validated once at start-up.
 ///
 /// The sources are the process environment and, when `IMAGERY_ENV_FILE` names one, an env file in
-/// the format the stack's UserData writes (/etc/imagery/imagery.env). The process environment wins
+/// the format the stack's UserData writes (/etc/imagery/env). The process environment wins
 /// over the file, so a single variable can be overridden for a local run without editing the file.
 public struct ImageryConfiguration: Sendable, Equatable {
     /// The work queue's URL (`IMAGERY_QUEUE_URL`).
@@ -154,7 +154,7 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 
     public var description: String {
         "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
-            + "\nSet them in the environment or in the file named by IMAGERY_ENV_FILE (on EC2: /etc/imagery/imagery.env; "
+            + "\nSet them in the environment or in the file named by IMAGERY_ENV_FILE (on EC2: /etc/imagery/env; "
             + "locally: `infra outputs --format env` plus AWS_ENDPOINT_URL)."
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import AWSClient
 import ImageryCore
 import Logging
+import Readiness
 
 /// The request context of every route.
 public typealias ImageryRequestContext = BasicRequestContext
@@ -30,8 +32,26 @@ public func buildApplication(configuration: ImageryConfiguration, logger: Logger
     let router = buildRouter(aws: aws, configuration: configuration, publicDirectory: publicDirectory)
     logger.info(
         "imagery-server on \(configuration.server.host):\(configuration.server.port), bucket \(configuration.bucket), table \(configuration.table), page from \(publicDirectory)")
+    let readiness = ReadinessSignal(
+        client: aws.client, environment: configuration.environment, transport: URLSessionTransport(timeout: .seconds(2)),
+        log: { logger.info("\($0)") })
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "imagery-server"),
+        onServerRunning: { _ in
+            await readiness.send(await serverReadiness(aws: aws, configuration: configuration))
+        },
         logger: logger)
+}
+
+/// Whether the server can serve: it listens (this runs once it does) and DynamoDB answers.
+///
+/// A GetItem of an id that never exists needs no permission beyond what the server already has.
+public func serverReadiness(aws: ImageryAWS, configuration: ImageryConfiguration) async -> ReadinessSignal.Status {
+    do {
+        _ = try await aws.dynamoDB.getItem(table: configuration.table, key: ["id": .s("readiness-probe")], consistentRead: false)
+        return .success
+    } catch {
+        return .failure(reason: "table \(configuration.table) is unreachable: \(error)")
+    }
 }

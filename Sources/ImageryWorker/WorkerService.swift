@@ -2,6 +2,7 @@ import AWSClient
 import Foundation
 import ImageryCore
 import Logging
+import Readiness
 import ServiceLifecycle
 
 /// The queue consumer as a service: long-polls, runs jobs with bounded concurrency, extends
@@ -13,12 +14,18 @@ public struct WorkerService: Service {
     public let logger: Logger
     /// Called after each message is handled; tests use it to observe outcomes.
     public let onOutcome: @Sendable (JobOutcome) -> Void
+    /// Tells CloudFormation the worker is ready once it reached its queue; `nil` sends nothing.
+    public let readiness: ReadinessSignal?
+    /// Consecutive failed receives (transient ones) after which start-up counts as failed.
+    static let failedReceivesBeforeFailure = 3
 
     public init(
         aws: ImageryAWS, configuration: ImageryConfiguration, logger: Logger,
         workDirectory: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
+        readiness: ReadinessSignal? = nil,
         onOutcome: @escaping @Sendable (JobOutcome) -> Void = { _ in }
     ) {
+        self.readiness = readiness
         self.aws = aws
         self.configuration = configuration
         self.logger = logger
@@ -30,6 +37,10 @@ public struct WorkerService: Service {
         let settings = configuration.worker
         let slots = JobSlots(capacity: settings.concurrency)
         var backoff = Backoff(base: .milliseconds(settings.backoffMilliseconds), cap: .seconds(30))
+        // Readiness is reported once: SUCCESS after the first receive that reaches the queue,
+        // FAILURE after a refusal that will repeat or several failures in a row.
+        var signalled = readiness == nil
+        var failedReceives = 0
         logger.info(
             "imagery-worker consuming \(configuration.queueURL) with \(settings.concurrency) concurrent jobs, visibility \(settings.visibilityTimeoutSeconds) s")
 
@@ -48,14 +59,24 @@ public struct WorkerService: Service {
                             visibilityTimeout: settings.visibilityTimeoutSeconds)
                     }
                     backoff.reset()
+                    failedReceives = 0
                 } catch {
                     await slots.release(reserved)
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                    failedReceives += 1
+                    if !signalled, failedReceives >= Self.failedReceivesBeforeFailure || !isTransientAWSFailure(error) {
+                        signalled = true
+                        await readiness?.send(.failure(reason: "queue \(configuration.queueURL) is unreachable: \(error)"))
+                    }
                     let delay = backoff.next()
                     logger.warning("receive failed, retrying in \(delay): \(error)")
                     // Sleep, but wake at once for a shutdown.
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                     continue
+                }
+                if !signalled {
+                    signalled = true
+                    await readiness?.send(.success)
                 }
                 await slots.release(reserved - messages.count)
                 for message in messages {

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import AWSClient
 import ImageProcessing
 import ImageryCore
 import ImageryWorker
 import Logging
+import Readiness
 import ServiceLifecycle
 
 /// The Imagery worker: consumes the queue, or runs the sepia pipeline on local files.
@@ -32,7 +34,11 @@ struct Run: AsyncParsableCommand {
         }
         // Long polls wait 20 s: the request timeout must outlast them.
         let aws = ImageryAWS(configuration: configuration, timeout: .seconds(configuration.worker.waitTimeSeconds + 40))
-        let worker = WorkerService(aws: aws, configuration: configuration, logger: logger)
+        let readinessLogger = logger
+        let readiness = ReadinessSignal(
+            client: aws.client, environment: configuration.environment, transport: URLSessionTransport(timeout: .seconds(2)),
+            log: { readinessLogger.info("\($0)") })
+        let worker = WorkerService(aws: aws, configuration: configuration, logger: logger, readiness: readiness)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

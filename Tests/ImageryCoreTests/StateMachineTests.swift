@@ -133,9 +133,9 @@ struct ConfigurationTests {
             IMAGERY_MAX_UPLOAD_BYTES=1000
             """
         let configuration = try ImageryConfiguration.load(
-            environment: ["IMAGERY_ENV_FILE": "/etc/imagery/imagery.env", "IMAGERY_TABLE": "override"],
+            environment: ["IMAGERY_ENV_FILE": "/etc/imagery/env", "IMAGERY_TABLE": "override"],
             readFile: { path in
-                #expect(path == "/etc/imagery/imagery.env")
+                #expect(path == "/etc/imagery/env")
                 return file
             })
         #expect(configuration.queueURL == "https://sqs.us-east-1.amazonaws.com/1/q")

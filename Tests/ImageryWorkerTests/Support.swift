@@ -113,11 +113,11 @@ final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let logURL: URL
 
-    init(arguments: [String] = ["run"], environment: [String: String]) throws {
+    init(executable: URL? = nil, arguments: [String] = ["run"], environment: [String: String]) throws {
         logURL = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("imagery-worker-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
-        process.executableURL = try workerExecutable()
+        process.executableURL = try executable ?? workerExecutable()
         process.arguments = arguments
         process.environment = environment
         process.standardOutput = log

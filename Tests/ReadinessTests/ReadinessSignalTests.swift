@@ -71,7 +71,9 @@ final class LogLines: @unchecked Sendable {
         #expect(fields["UniqueId"] == "i-0abc123def4567890")
         #expect(fields["Status"] == "SUCCESS")
         // IMDSv2: the token from the PUT is presented on the metadata GET.
-        #expect(server.requests(path: "/latest/meta-data/instance-id").first?.headers["x-aws-ec2-metadata-token"] == "token-123")
+        let metadataReads = server.requests(path: "/latest/meta-data/instance-id")
+        #expect(metadataReads.count == 1, "\(server.requests().map { "\($0.method) \($0.path) \($0.headers)" })")
+        #expect(metadataReads.allSatisfy { $0.headers["x-aws-ec2-metadata-token"] == "token-123" }, "\(metadataReads.map(\.headers))")
         #expect(log.lines == ["signalled SUCCESS to imagery/ServerAutoScalingGroup for i-0abc123def4567890"])
     }
 
