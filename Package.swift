@@ -32,10 +32,14 @@ let package = Package(
         .target(name: "TestSupport"),
         // The Imagery architecture described with the above.
         .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
+        // Deploys, waits for and inspects the stack: state decisions, change sets, waiting, progress, outputs.
+        .target(name: "Deployer", dependencies: ["AWSClient", "Imagery", "CloudFormation"]),
         .executableTarget(
             name: "infra",
             dependencies: [
                 "Imagery",
+                "Deployer",
+                "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,7 +48,8 @@ let package = Package(
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer"]),
         .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
-        .testTarget(name: "infraTests", dependencies: ["infra"]),
+        .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
+        .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
