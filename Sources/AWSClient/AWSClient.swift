@@ -15,10 +15,12 @@ public struct AWSRequest: Sendable, Equatable {
     public var downloadDestination: URL?
     /// Prepended to the endpoint host (S3 virtual-hosted buckets: "bucket.").
     public var hostPrefix: String?
+    /// Per-attempt transport timeout; `nil` keeps the transport's default. Long polls need more than the default.
+    public var timeout: Duration?
 
     public init(
         method: String, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: Data = Data(),
-        bodyFile: URL? = nil, downloadDestination: URL? = nil, hostPrefix: String? = nil
+        bodyFile: URL? = nil, downloadDestination: URL? = nil, hostPrefix: String? = nil, timeout: Duration? = nil
     ) {
         self.method = method
         self.path = path
@@ -28,6 +30,7 @@ public struct AWSRequest: Sendable, Equatable {
         self.bodyFile = bodyFile
         self.downloadDestination = downloadDestination
         self.hostPrefix = hostPrefix
+        self.timeout = timeout
     }
 }
 
@@ -117,7 +120,7 @@ public struct AWSClient: Sendable {
         let result = signer.signHeaders(signingRequest, payload: payload, date: date)
         var finalHeaders = result.request.headers
         finalHeaders.append(HTTPHeader("User-Agent", userAgent))
-        return HTTPRequest(method: request.method, url: url, headers: finalHeaders, body: request.body)
+        return HTTPRequest(method: request.method, url: url, headers: finalHeaders, body: request.body, timeout: request.timeout)
     }
 
     /// `host` or `host:port` when the port is not the scheme's default, as curl sends it.

@@ -77,10 +77,12 @@ extension AWSClient {
     }
 
     /// Calls a JSON 1.0/1.1 operation with `X-Amz-Target` and decodes the output.
+    ///
+    /// `timeout` overrides the transport's per-attempt timeout (SQS long polls wait up to 20 s server-side).
     public func json<Input: Encodable & Sendable, Output: Decodable>(
-        service: AWSService, operation: String, input: Input, output: Output.Type = Output.self
+        service: AWSService, operation: String, input: Input, output: Output.Type = Output.self, timeout: Duration? = nil
     ) async throws -> Output {
-        let data = try await jsonData(service: service, operation: operation, input: input)
+        let data = try await jsonData(service: service, operation: operation, input: input, timeout: timeout)
         do {
             return try JSONDecoder().decode(Output.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch {
@@ -89,7 +91,9 @@ extension AWSClient {
     }
 
     /// Calls a JSON operation and returns the raw response body.
-    public func jsonData<Input: Encodable & Sendable>(service: AWSService, operation: String, input: Input) async throws -> Data {
+    public func jsonData<Input: Encodable & Sendable>(
+        service: AWSService, operation: String, input: Input, timeout: Duration? = nil
+    ) async throws -> Data {
         guard case .json(let version, let prefix) = service.wireProtocol else {
             throw RequestBuildError(detail: "\(service.name) does not speak the JSON protocol")
         }
@@ -107,7 +111,7 @@ extension AWSClient {
                 HTTPHeader("Content-Type", "application/x-amz-json-\(version)"),
                 HTTPHeader("X-Amz-Target", "\(prefix).\(operation)"),
             ],
-            body: body)
+            body: body, timeout: timeout)
         return try await call(service: service, operation: operation, request: request).body
     }
 }
@@ -131,13 +135,14 @@ extension AWSClient {
     /// Calls a REST-XML (S3) operation addressed by bucket and key, honouring path-style endpoints.
     public func restXML(
         service: AWSService = .s3, operation: String, method: String, bucket: String, key: String? = nil,
-        query: [QueryItem] = [], headers: [HTTPHeader] = [], body: Data = Data(), bodyFile: URL? = nil, downloadTo: URL? = nil
+        query: [QueryItem] = [], headers: [HTTPHeader] = [], body: Data = Data(), bodyFile: URL? = nil, downloadTo: URL? = nil,
+        timeout: Duration? = nil
     ) async throws -> HTTPResponse {
         let endpoint = try endpoints.resolve(service: service, region: region)
         let location = S3Addressing.location(bucket: bucket, key: key, pathStyle: endpoint.s3PathStyle)
         let request = AWSRequest(
             method: method, path: location.path, query: query, headers: headers, body: body, bodyFile: bodyFile,
-            downloadDestination: downloadTo, hostPrefix: location.hostPrefix)
+            downloadDestination: downloadTo, hostPrefix: location.hostPrefix, timeout: timeout)
         return try await call(service: service, operation: operation, request: request)
     }
 }
