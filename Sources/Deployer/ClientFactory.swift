@@ -54,3 +54,6 @@ public protocol BucketEmptying: Sendable {
     /// Returns how many versions and markers were deleted.
     func emptyBucket(bucket: String) async throws -> Int
 }
+
+/// The awsops S3 client empties buckets: all versions and delete markers, in DeleteObjects batches of 1,000.
+extension S3Client: BucketEmptying {}

@@ -165,8 +165,9 @@ public struct Deployer: Sendable {
 
     /// Creates a change set and waits until it is ready; returns its description.
     func prepareChangeSet(_ request: DeployRequest, current: CloudFormationClient.Stack) async throws -> CloudFormationClient.ChangeSet {
+        // By name: moto looks change-set stacks up by name only (AWS takes either).
         let input = CloudFormationClient.StackInput(
-            stackName: current.stackID, templateBody: request.templateBody,
+            stackName: request.stackName, templateBody: request.templateBody,
             parameters: updateParameters(request, current: current), capabilities: request.capabilities)
         let created = try await cloudFormation.createChangeSet(
             input, changeSetName: changeSetName(), changeSetType: "UPDATE", description: "infra deploy of \(request.templateName)")

@@ -14,10 +14,15 @@ public enum OutputsFormat {
     /// `{"BucketName": "...", ...}` with sorted keys and a trailing newline: stable on disk.
     public static func json(_ outputs: [CloudFormationClient.Output]) -> String {
         let object = Dictionary(outputs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        guard !object.isEmpty else { return "{}\n" }
+        // Rendered by hand: Foundation's pretty printer differs between platforms (" : " on Linux).
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(object)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        func quoted(_ text: String) -> String {
+            (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        }
+        let members = object.keys.sorted().map { "  \(quoted($0)): \(quoted(object[$0] ?? ""))" }
+        return "{\n" + members.joined(separator: ",\n") + "\n}\n"
     }
 
     /// `KEY=value` lines: the mapped IMAGERY_* names, AWS_REGION, then every raw output name.
