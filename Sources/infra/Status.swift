@@ -23,12 +23,12 @@ struct Status: AsyncParsableCommand {
     func execute() async throws {
         let options = try waitFlags.waitOptions()
         let resolved = try await CLI.aws(aws)
-        let (stack, resources) = try await CLI.deployer(resolved, progress: waitFlags.progress, wait: options)
+        let (stack, all) = try await CLI.deployer(resolved, progress: waitFlags.progress, wait: options)
             .status(stackName: aws.stackName, wait: wait)
         CLI.write("Stack \(stack.stackName): \(stack.status)\(stack.statusReason.map { " (\($0))" } ?? "")\n")
         CLI.write("Resources:\n")
         // moto lists resources of types it skips with empty ids; they exist nowhere.
-        let resources = resources.filter { !$0.logicalResourceID.isEmpty }
+        let resources = all.filter { !$0.logicalResourceID.isEmpty }
         let idWidth = resources.map(\.logicalResourceID.count).max() ?? 0
         let typeWidth = resources.map(\.resourceType.count).max() ?? 0
         for resource in resources.sorted(by: { $0.logicalResourceID < $1.logicalResourceID }) {
