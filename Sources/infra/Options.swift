@@ -29,6 +29,10 @@ struct WaitFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Stop waiting after this long (e.g. 60m, 90s, 1h30m); the stack is not cancelled.", valueName: "duration"))
     var timeout: String = "60m"
 
+    func validate() throws {
+        _ = try waitOptions()
+    }
+
     func waitOptions() throws -> WaitOptions {
         guard let duration = DurationParser.parse(timeout) else {
             throw ValidationError("--timeout \(timeout.debugDescription) is not a duration; write it like 60m, 90s or 1h30m")
