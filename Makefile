@@ -22,7 +22,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop
+.PHONY: bench help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -86,6 +86,10 @@ moto-start: ## Start moto on 127.0.0.1:MOTO_PORT (default 5000) in the backgroun
 moto-stop: ## Stop the moto started by moto-start
 	@if [ -f $(MOTO_PID) ]; then kill $$(cat $(MOTO_PID)) 2>/dev/null && echo "moto stopped (pid $$(cat $(MOTO_PID)))" || echo "moto was not running"; rm -f $(MOTO_PID); \
 	else echo "moto is not running (no $(MOTO_PID))"; fi
+
+bench: deps ## infra deploy vs aws cloudformation deploy of the full template on moto -> bench/results/deploy.txt
+	$(SWIFT) build -c release --product infra
+	RUNS=$${RUNS:-5} INFRA=$(abspath .build/release/infra) $(PYTHON) bench/deploy.py
 
 clean: ## Remove build products
 	rm -rf .build .build-* $(HCL2_VENV)

@@ -19,6 +19,9 @@ public struct DeployRequest: Sendable {
     public var assumeYes: Bool
     /// `false` for `--no-wait`.
     public var wait: Bool
+    /// Call ValidateTemplate first; `--no-validate` skips the round trip, since CreateStack and
+    /// CreateChangeSet reject an invalid template themselves before changing anything.
+    public var validate: Bool = true
 
     public init(stackName: String, templateName: String, templateBody: String, resourceCount: Int, declaredParameters: [String],
                 parameters: [String: String], capabilities: [String], assumeYes: Bool = false, wait: Bool = true) {
@@ -106,9 +109,9 @@ public struct Deployer: Sendable {
         let bytes = request.templateBody.utf8.count
         guard bytes <= Self.inlineTemplateLimit else { throw DeployError.templateTooLarge(bytes: bytes) }
         async let identity = sts.getCallerIdentity()
-        async let validation = cloudFormation.validateTemplate(body: request.templateBody)
+        async let validation = request.validate ? cloudFormation.validateTemplate(body: request.templateBody).capabilities : []
         async let described = describe(request.stackName)
-        let (account, capabilities, existing) = try await (identity.account, validation.capabilities, described)
+        let (account, capabilities, existing) = try await (identity.account, validation, described)
         console.line("Deploying template \(request.templateName) as stack \(request.stackName) to \(target(account: account))")
         var merged = request
         merged.capabilities = Array(Set(request.capabilities + capabilities)).sorted()

@@ -91,11 +91,7 @@ struct StackWaiter: Sendable {
                 throw DeployError.timedOut(stack: stackName, status: lastStatus, waited: options.timeout)
             }
             do {
-                if now >= nextEvents {
-                    try await fetchEvents()
-                    eventInterval = options.eventInterval
-                    nextEvents = now.addingTimeInterval(eventInterval.seconds)
-                }
+                // Status first: when the operation has already ended, one last events read is all that is needed.
                 if now >= nextStatus {
                     let described = try await describe(stack)
                     statusInterval = options.statusInterval
@@ -107,6 +103,11 @@ struct StackWaiter: Sendable {
                         await reporter.finish()
                         return WaitResult(status: status, statusReason: described?.statusReason, stack: described, events: events)
                     }
+                }
+                if now >= nextEvents {
+                    try await fetchEvents()
+                    eventInterval = options.eventInterval
+                    nextEvents = now.addingTimeInterval(eventInterval.seconds)
                 }
                 failures = 0
             } catch let error where Self.isPollFailure(error) {

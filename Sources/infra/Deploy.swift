@@ -22,6 +22,9 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Start the operation and return; follow it with `infra status --wait`.")
     var noWait = false
 
+    @Flag(help: "Skip ValidateTemplate (CreateStack and CreateChangeSet validate the template anyway, before changing anything).")
+    var noValidate = false
+
     @Option(help: ArgumentHelp("Where to write the outputs as JSON (default .infra/<stack>.outputs.json).", valueName: "path"))
     var outputsFile: String?
 
@@ -37,8 +40,10 @@ struct Deploy: AsyncParsableCommand {
         let request = try templateFlags.request(
             stackName: aws.stackName, region: resolved.region.region, assumeYes: yes, wait: !noWait,
             manifest: URL(fileURLWithPath: "packer/manifest.json"))
+        var checked = request
+        checked.validate = !noValidate
         let deployer = CLI.deployer(resolved, progress: waitFlags.progress, wait: wait)
-        let report = try await deployer.deploy(request)
+        let report = try await deployer.deploy(checked)
         guard report.action != .started else { return }
         try CLI.publish(report.outputs, stackName: aws.stackName, file: outputsFile)
     }
