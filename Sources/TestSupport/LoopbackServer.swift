@@ -102,7 +102,10 @@ public final class LoopbackServer: @unchecked Sendable {
                 if lock.withLock({ stopped }) { return }
                 continue
             }
-            DispatchQueue.global().async { [self] in serve(client) }
+            // A thread per connection: idle keep-alive connections would otherwise pin GCD's few
+            // workers and stall every other connection for seconds when tests run in parallel.
+            let thread = Thread { [self] in serve(client) }
+            thread.start()
         }
     }
 

@@ -194,7 +194,7 @@ struct LoopbackScenarioTests {
         server.on("DescribeStacks", [CFN.missing, .close, CFN.stack("CREATE_IN_PROGRESS"), .close, .close, .close, CFN.stack("CREATE_COMPLETE")])
         server.on("DescribeStackEvents", [.close, CFN.events(Self.createEvents[1]), CFN.events(Self.createEvents[3])])
         let transcript = Transcript()
-        let report = try await deployer(testClient(server.baseURL), clock: VirtualClock(), transcript: transcript).deploy(request())
+        let report = try await deployer(testClient(server.baseURL, timeout: .seconds(1)), clock: VirtualClock(), transcript: transcript).deploy(request())
         #expect(report.action == .created)
         #expect(server.calls("CreateStack") == 1)
         // Every event is shown exactly once despite the retries.
