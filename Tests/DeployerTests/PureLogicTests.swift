@@ -117,4 +117,24 @@ struct PureLogicTests {
 
             """)
     }
+
+    @Test("on a terminal: finished resources scroll above a live frame that is erased and redrawn")
+    func liveReporter() async {
+        let transcript = Transcript()
+        let start = Date(timeIntervalSince1970: 1_714_557_600)
+        let reporter = ProgressReporter(mode: .auto, console: transcript.console(terminal: true),
+                                        state: ProgressState(verb: "Creating", stackName: "imagery", total: 2, startedAt: start))
+        await reporter.record([.init(id: "1", stack: "imagery", logicalID: "Table", type: "AWS::DynamoDB::Table", status: "CREATE_IN_PROGRESS", timestamp: start)],
+                              now: start.addingTimeInterval(1))
+        await reporter.record([.init(id: "2", stack: "imagery", logicalID: "Table", type: "AWS::DynamoDB::Table", status: "CREATE_COMPLETE", timestamp: start)],
+                              now: start.addingTimeInterval(4))
+        await reporter.finish()
+        #expect(transcript.all == [
+            "Creating imagery [0/2] 0:01\n  … Table                        CREATE_IN_PROGRESS     AWS::DynamoDB::Table 0:01\n",
+            "\u{1B}[2F\u{1B}[J",
+            "✓ Table                        CREATE_COMPLETE        AWS::DynamoDB::Table",
+            "Creating imagery [1/2] 0:04\n",
+            "\u{1B}[1F\u{1B}[J",
+        ])
+    }
 }
