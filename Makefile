@@ -10,7 +10,19 @@ HCL2_VENV   := .venv-hcl2
 SHARED_DIR  ?= $(abspath ../shared)
 export IMAGERY_SHARED_DIR := $(SHARED_DIR)
 
-.PHONY: help deps build synth synth-check generate schemas test lint demo clean release stage ami
+# Stack commands (make deploy STACK=imagery REGION=eu-west-1 PROFILE=dev ARGS="--yes") and the local AWS (moto).
+STACK       ?= imagery
+REGION      ?=
+PROFILE     ?=
+ARGS        ?=
+MOTO_PORT   ?= 5000
+MOTO_URL    := http://127.0.0.1:$(MOTO_PORT)
+MOTO_PID    := .infra/moto.pid
+# What local runs use against moto: test keys, a region, the endpoint.
+LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
+STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
+
+.PHONY: bench help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage ami
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -49,15 +61,39 @@ test: deps ## Install what is missing, then run every test
 	$(MAKE) lint
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
 
-demo: deps ## Synthesize the templates and show what was produced
-	$(SWIFT) run infra synth
-	@echo; echo "== templates/imagery.yaml (first 40 lines) =="; head -40 templates/imagery.yaml
-	@echo; echo "== packer/imagery.pkr.hcl (first 30 lines) =="; head -30 packer/imagery.pkr.hcl
+demo: deps moto-start demo-stack ## Start moto on 127.0.0.1, deploy imagery-local to it, show the outputs
+
+demo-stack: ## Deploy imagery-local to the running moto and print its outputs as KEY=value
+	$(SWIFT) build --product infra
+	$(LOCAL_AWS) $(SWIFT) run -q infra deploy --template imagery-local --stack-name imagery-local --endpoint-url $(MOTO_URL) --yes
+	@echo; echo "== outputs (.infra/imagery-local.outputs.json; as env: infra outputs --format env) =="
+	@$(LOCAL_AWS) $(SWIFT) run -q infra outputs --stack-name imagery-local --endpoint-url $(MOTO_URL) --format env
+
+deploy: ## Create or update the stack: STACK=, REGION=, PROFILE=, ARGS="--template imagery-local --yes ..."
+	$(SWIFT) run infra deploy $(STACK_FLAGS) $(ARGS)
+
+destroy: ## Empty the stack's buckets and delete it: STACK=, REGION=, PROFILE=, ARGS="--yes"
+	$(SWIFT) run infra destroy $(STACK_FLAGS) $(ARGS)
+
+moto-start: ## Start moto on 127.0.0.1:MOTO_PORT (default 5000) in the background (pidfile .infra/moto.pid, log .infra/moto.log)
+	@mkdir -p .infra
+	@if [ -f $(MOTO_PID) ] && kill -0 $$(cat $(MOTO_PID)) 2>/dev/null; then echo "moto already running: $(MOTO_URL) (pid $$(cat $(MOTO_PID)))"; exit 0; fi; \
+	nohup $(PYTHON) scripts/moto-server.py --port $(MOTO_PORT) > .infra/moto.log 2>&1 & echo $$! > $(MOTO_PID); \
+	for i in $$(seq 1 300); do grep -q '^ready ' .infra/moto.log 2>/dev/null && { echo "moto running: $(MOTO_URL) (pid $$(cat $(MOTO_PID)))"; exit 0; }; \
+	  kill -0 $$(cat $(MOTO_PID)) 2>/dev/null || break; sleep 0.1; done; \
+	echo "moto did not start; see .infra/moto.log (install it with make deps)"; cat .infra/moto.log; rm -f $(MOTO_PID); exit 1
+
+moto-stop: ## Stop the moto started by moto-start
+	@if [ -f $(MOTO_PID) ]; then kill $$(cat $(MOTO_PID)) 2>/dev/null && echo "moto stopped (pid $$(cat $(MOTO_PID)))" || echo "moto was not running"; rm -f $(MOTO_PID); \
+	else echo "moto is not running (no $(MOTO_PID))"; fi
+
+bench: deps ## infra deploy vs aws cloudformation deploy of the full template on moto -> bench/results/deploy.txt
+	$(SWIFT) build -c release --product infra
+	RUNS=$${RUNS:-5} INFRA=$(abspath .build/release/infra) $(PYTHON) bench/deploy.py
 
 RELEASE_FLAGS := -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)
 PUBLIC_DIR  ?= Sources/ImageryServer/public
-REGION      ?= us-east-1
 
 release: ## Release builds of imagery-server and imagery-worker, Swift runtime linked statically
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
@@ -78,7 +114,7 @@ ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra
 	  "https://developer.hashicorp.com/packer/install (Debian: HashiCorp's apt repository, package 'packer')," \
 	  "then run make ami again. Everything up to 'packer build' is staged in packer/build/." >&2; exit 1; }
 	packer init packer/imagery.pkr.hcl
-	packer build -var "region=$(REGION)" -var "git_commit=$$(git rev-parse HEAD)" packer/imagery.pkr.hcl
+	packer build -var "region=$(or $(REGION),us-east-1)" -var "git_commit=$$(git rev-parse HEAD)" packer/imagery.pkr.hcl
 
 clean: ## Remove build products
 	rm -rf .build .build-* $(HCL2_VENV)

@@ -42,11 +42,15 @@ let package = Package(
         .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "AWSClient", "ImageryCore"]),
         // The Imagery architecture described with the above.
         .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
+        // Deploys, waits for and inspects the stack: state decisions, change sets, waiting, progress, outputs.
+        .target(name: "Deployer", dependencies: ["AWSClient", "Imagery", "CloudFormation"]),
         .executableTarget(
             name: "infra",
             dependencies: [
                 "Imagery",
                 "CloudFormation",
+                "Deployer",
+                "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +92,8 @@ let package = Package(
         .testTarget(name: "PackerTests", dependencies: ["Packer"]),
         .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport"]),
+        .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
+        .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),

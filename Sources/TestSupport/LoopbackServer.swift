@@ -9,6 +9,8 @@ import Foundation
 /// A tiny scripted HTTP/1.1 server on 127.0.0.1 with an ephemeral port, for transport-level tests.
 ///
 /// Responses are scripted per "METHOD /path" (query ignored) as a queue; the last entry repeats.
+/// Query-protocol services send every operation to the same path, so a script may also name the
+/// operation (`Action=` in a form body, or the `X-Amz-Target` operation); such a script wins.
 /// It records every request and can drop the connection or stall to provoke client errors.
 public final class LoopbackServer: @unchecked Sendable {
     public enum Action: Sendable {
@@ -70,6 +72,11 @@ public final class LoopbackServer: @unchecked Sendable {
         lock.withLock { scripts["\(method) \(path)"] = actions }
     }
 
+    /// Sets the response queue for one operation of a query- or JSON-protocol service at a path.
+    public func script(_ method: String, _ path: String, action: String, _ actions: [Action]) {
+        lock.withLock { scripts["\(method) \(path) \(action)"] = actions }
+    }
+
     /// Requests received so far, optionally only those to one path.
     public func requests(path: String? = nil) -> [Recorded] {
         lock.withLock { recorded.filter { path == nil || $0.path == path } }
@@ -95,12 +102,30 @@ public final class LoopbackServer: @unchecked Sendable {
                 if lock.withLock({ stopped }) { return }
                 continue
             }
-            DispatchQueue.global().async { [self] in serve(client) }
+            // A thread per connection: idle keep-alive connections would otherwise pin GCD's few
+            // workers and stall every other connection for seconds when tests run in parallel.
+            let thread = Thread { [self] in serve(client) }
+            thread.start()
         }
     }
 
-    private func nextAction(_ key: String) -> Action {
-        lock.withLock {
+    /// The operation a request names: `Action=` in a form body, or the part after the dot of `X-Amz-Target`.
+    public static func operation(_ request: Recorded) -> String? {
+        if let target = request.headers["x-amz-target"], let dot = target.lastIndex(of: ".") {
+            return String(target[target.index(after: dot)...])
+        }
+        let body = String(decoding: request.body, as: UTF8.self)
+        for pair in body.split(separator: "&") where pair.hasPrefix("Action=") {
+            return String(pair.dropFirst("Action=".count))
+        }
+        return nil
+    }
+
+    private func nextAction(_ request: Recorded) -> Action {
+        let plain = "\(request.method) \(request.path)"
+        let named = Self.operation(request).map { "\(plain) \($0)" }
+        return lock.withLock {
+            let key = named.flatMap { scripts[$0] == nil ? nil : $0 } ?? plain
             guard var queue = scripts[key], !queue.isEmpty else {
                 return .respond(status: 404, body: "no script for \(key)")
             }
@@ -116,7 +141,7 @@ public final class LoopbackServer: @unchecked Sendable {
         while true {
             guard let request = readRequest(fd, &buffer) else { return }
             lock.withLock { recorded.append(request) }
-            switch nextAction("\(request.method) \(request.path)") {
+            switch nextAction(request) {
             case .close:
                 return
             case .respond(let status, let headers, let body):

@@ -6,6 +6,6 @@ struct Infra: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infra",
         abstract: "Infrastructure as code for the Imagery system (AWS in Action, chapter 16).",
-        subcommands: [Synth.self]
+        subcommands: [Synth.self, Deploy.self, Destroy.self, Status.self, StackDiff.self, Outputs.self]
     )
 }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Deployer
+import Foundation
+
+/// `infra outputs`: the stack's outputs as JSON or as `KEY=value` lines.
+struct Outputs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the stack's outputs: --format json, or env (KEY=value lines for local runs of the server and worker).",
+        discussion: "env maps QueueUrl, BucketName, TableName and DeadLetterQueueUrl to IMAGERY_QUEUE_URL, IMAGERY_BUCKET, "
+            + "IMAGERY_TABLE and IMAGERY_DLQ_URL, adds AWS_REGION, and keeps every raw output name."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, env }
+
+    @OptionGroup var aws: AWSFlags
+
+    @Option(help: "json or env.")
+    var format: Format = .json
+
+    @Option(help: ArgumentHelp("Also write the output here.", valueName: "path"))
+    var outputsFile: String?
+
+    func run() async throws {
+        let command = self
+        try await CLI.run { try await command.execute() }
+    }
+
+    func execute() async throws {
+        let resolved = try await CLI.aws(aws)
+        let outputs = try await CLI.deployer(resolved).outputs(stackName: aws.stackName)
+        let text = format == .json ? OutputsFormat.json(outputs) : OutputsFormat.env(outputs, region: resolved.region.region)
+        CLI.write(text)
+        if let outputsFile {
+            let url = URL(fileURLWithPath: outputsFile)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url, options: .atomic)
+        }
+    }
+}
