@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT       ?= swift
 PYTHON      ?= python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev systemd passwd
+APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev systemd passwd chromium chromium-driver
 HCL2_VENV   := .venv-hcl2
 SHARED_DIR  ?= $(abspath ../shared)
 export IMAGERY_SHARED_DIR := $(SHARED_DIR)

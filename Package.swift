@@ -110,7 +110,7 @@ let package = Package(
             name: "ImageryWorkerTests",
             dependencies: [
                 "ImageryWorker", "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport", "ImageProcessing",
-                "imagery-server", "imagery-worker",
+                "Imagery", "CloudFormation", "imagery-server", "imagery-worker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -9,6 +9,8 @@ import Foundation
 /// of its standard input closes, so a crashed or killed test run never leaves a server behind.
 public final class MotoServer: @unchecked Sendable {
     public let endpoint: URL
+    /// Whether it checks signatures and IAM policies.
+    public let auth: Bool
     private let process: Process
     private let lifeline: Pipe
 
@@ -25,6 +27,7 @@ public final class MotoServer: @unchecked Sendable {
     ///
     /// - Parameter port: 0 picks a free port; a fixed one lets a test restart moto where clients already point.
     public init(auth: Bool = false, port: Int = 0) throws {
+        self.auth = auth
         let script = Self.repositoryRoot.appendingPathComponent("scripts/moto-server.py")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -43,13 +43,6 @@ struct ReadinessSignalTests {
         }
     }
 
-    static func serverExecutable() throws -> URL {
-        guard let url = BuiltExecutable.url(named: "imagery-server") else {
-            throw FixtureError(description: "imagery-server is not built; run swift build first")
-        }
-        return url
-    }
-
     /// Runs a binary until it has sent one signal (or `timeout`), stops it, and returns what was sent.
     static func run(
         _ executable: URL?, arguments: [String], environment: [String: String], signals: LoopbackServer
@@ -70,7 +63,7 @@ struct ReadinessSignalTests {
         var environment = Self.environment(stack, signals: signals, resource: "ServerAutoScalingGroup")
         environment["IMAGERY_PORT"] = String(try closedLoopbackPort())
         environment["IMAGERY_HOST"] = "127.0.0.1"
-        let (sent, log) = try await Self.run(Self.serverExecutable(), arguments: [], environment: environment, signals: signals)
+        let (sent, log) = try await Self.run(serverExecutable(), arguments: [], environment: environment, signals: signals)
         #expect(sent == [[
             "Action": "SignalResource", "Version": "2010-05-15", "StackName": stack.name,
             "LogicalResourceId": "ServerAutoScalingGroup", "UniqueId": "i-0123456789abcdef0", "Status": "SUCCESS",
@@ -85,7 +78,7 @@ struct ReadinessSignalTests {
         environment["IMAGERY_PORT"] = String(try closedLoopbackPort())
         environment["IMAGERY_HOST"] = "127.0.0.1"
         environment["IMAGERY_TABLE"] = "no-such-table"
-        let (sent, log) = try await Self.run(Self.serverExecutable(), arguments: [], environment: environment, signals: signals)
+        let (sent, log) = try await Self.run(serverExecutable(), arguments: [], environment: environment, signals: signals)
         #expect(sent.map { $0["Status"] } == ["FAILURE"], "\(log)")
         #expect(log.contains("startup failed: table no-such-table is unreachable"), "\(log)")
     }

@@ -1,6 +1,10 @@
 import AWSClient
 import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import ImageryCore
+import ImageryServer
 import ImageryTestSupport
 import ImageryWorker
 import Logging
@@ -146,5 +150,95 @@ final class WorkerProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: logURL)
+    }
+}
+
+/// The built `imagery-server` executable beside the test bundle.
+func serverExecutable() throws -> URL {
+    guard let url = BuiltExecutable.url(named: "imagery-server") else {
+        throw FixtureError(description: "imagery-server is not built; run swift build first")
+    }
+    return url
+}
+
+/// The real `imagery-server` and `imagery-worker` binaries on one stack, as child processes.
+final class RunningBinaries: Sendable {
+    let server: WorkerProcess
+    let worker: WorkerProcess
+    /// Where the server listens, e.g. `http://127.0.0.1:40123`.
+    let baseURL: URL
+
+    /// Starts both and returns once the server answers `/health`.
+    ///
+    /// - Parameters:
+    ///   - serverCredentials, workerCredentials: keys for each process; the stack's own when nil.
+    init(stack: ImageryLocalStack, serverCredentials: Credentials? = nil, workerCredentials: Credentials? = nil) async throws {
+        func environment(_ credentials: Credentials?) -> [String: String] {
+            var environment = stack.childEnvironment
+            if let credentials {
+                environment["AWS_ACCESS_KEY_ID"] = credentials.accessKeyID
+                environment["AWS_SECRET_ACCESS_KEY"] = credentials.secretAccessKey
+            }
+            return environment
+        }
+        let port = try closedLoopbackPort()
+        var serverEnvironment = environment(serverCredentials)
+        serverEnvironment["IMAGERY_HOST"] = "127.0.0.1"
+        serverEnvironment["IMAGERY_PORT"] = String(port)
+        // The working tree's page, not an installed copy in /opt/imagery/public.
+        serverEnvironment["IMAGERY_PUBLIC_DIR"] = PublicDirectory.repository
+        let baseURL = try #require(URL(string: "http://127.0.0.1:\(port)"))
+        let server = try WorkerProcess(executable: try serverExecutable(), arguments: [], environment: serverEnvironment)
+        let worker = try WorkerProcess(arguments: ["run"], environment: environment(workerCredentials))
+        self.server = server
+        self.worker = worker
+        self.baseURL = baseURL
+        try await eventually("imagery-server answering /health on \(baseURL)") {
+            guard server.process.isRunning else {
+                throw FixtureError(description: "imagery-server exited: \(server.log)")
+            }
+            let response = try? await URLSession.shared.data(from: baseURL.appendingPathComponent("health")).1
+            return (response as? HTTPURLResponse)?.statusCode == 200
+        }
+    }
+
+    /// SIGTERM to both; returns their logs, for failure messages.
+    func stop() async -> String {
+        server.signal(SIGTERM)
+        worker.signal(SIGTERM)
+        let serverStatus = await server.waitForExit(timeout: .seconds(20))
+        let workerStatus = await worker.waitForExit(timeout: .seconds(20))
+        return "imagery-server (exit \(serverStatus.map(String.init) ?? "killed")):\n\(server.log)\n"
+            + "imagery-worker (exit \(workerStatus.map(String.init) ?? "killed")):\n\(worker.log)"
+    }
+}
+
+/// A small HTTP client for the running server: the API as a browser or `curl` would use it.
+struct ServerClient: Sendable {
+    let baseURL: URL
+
+    /// Sends a request; returns the status, the body and the Content-Type.
+    func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws
+        -> (status: Int, body: Data, contentType: String?)
+    {
+        let url = try #require(URL(string: path, relativeTo: baseURL))
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        return (http.statusCode, data, http.value(forHTTPHeaderField: "Content-Type"))
+    }
+
+    /// Sends a request and decodes its JSON object body.
+    func json(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws
+        -> (status: Int, object: [String: Any])
+    {
+        var headers = headers
+        headers["Accept"] = "application/json"
+        let response = try await send(method, path, body: body, headers: headers)
+        let object = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+        return (response.status, object ?? [:])
     }
 }

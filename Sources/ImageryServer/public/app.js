@@ -26,6 +26,8 @@
 
   function show(image) {
     statusBox.hidden = false;
+    // Exposed as data so scripts/page-test.py can wait for a state without parsing the wording.
+    statusBox.dataset.state = image.state;
     $("image-id").textContent = image.id;
     const reached = order.indexOf(image.state);
     for (const li of steps.children) {
@@ -80,6 +82,7 @@
       follow(created.id);
     } catch (error) {
       statusBox.hidden = false;
+      statusBox.dataset.state = "error";
       say(error.message, true);
     } finally {
       submit.disabled = false;
@@ -89,6 +92,7 @@
   $("again").addEventListener("click", () => {
     clearTimeout(pollTimer);
     statusBox.hidden = true;
+    delete statusBox.dataset.state;
     form.reset();
     history.replaceState(null, "", "/");
   });
