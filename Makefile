@@ -10,7 +10,7 @@ HCL2_VENV   := .venv-hcl2
 SHARED_DIR  ?= $(abspath ../shared)
 export IMAGERY_SHARED_DIR := $(SHARED_DIR)
 
-.PHONY: help deps build synth synth-check generate schemas test lint demo clean release stage ami
+.PHONY: help deps build synth synth-check generate schemas test lint demo clean release stage ami bench bench-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -80,5 +80,29 @@ ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra
 	packer init packer/imagery.pkr.hcl
 	packer build -var "region=$(REGION)" -var "git_commit=$$(git rev-parse HEAD)" packer/imagery.pkr.hcl
 
+BENCH_VENV        := .venv-bench
+BENCH_APT         := wrk time curl
+BENCH_PY          := $(BENCH_VENV)/bin/python
+BENCH_TIMEOUT     ?= 900
+BENCH_WORKER_ARGS ?=
+BENCH_SERVER_ARGS ?=
+
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	touch $@
+
+bench-deps: $(BENCH_VENV)/.installed ## Install what make bench needs: wrk, GNU time, curl (Debian) and .venv-bench (Pillow, numpy, moto)
+	@missing=""; for p in $(BENCH_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+bench: deps bench-deps ## Benchmarks (worker vs Pillow, server under wrk vs direct DynamoDB); writes bench/results/ and bench/RESULTS.md
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-worker
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(BENCH_WORKER_ARGS)
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_server.py $(RELEASE_BIN)/imagery-server $(BENCH_SERVER_ARGS)
+	cd bench && ../$(BENCH_PY) report.py
+
 clean: ## Remove build products
-	rm -rf .build .build-* $(HCL2_VENV)
+	rm -rf .build .build-* $(HCL2_VENV) $(BENCH_VENV) bench/work
