@@ -22,7 +22,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: bench help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage ami
+.PHONY: bench bench-deps bench-deploy help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage ami
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -87,7 +87,7 @@ moto-stop: ## Stop the moto started by moto-start
 	@if [ -f $(MOTO_PID) ]; then kill $$(cat $(MOTO_PID)) 2>/dev/null && echo "moto stopped (pid $$(cat $(MOTO_PID)))" || echo "moto was not running"; rm -f $(MOTO_PID); \
 	else echo "moto is not running (no $(MOTO_PID))"; fi
 
-bench: deps ## infra deploy vs aws cloudformation deploy of the full template on moto -> bench/results/deploy.txt
+bench-deploy: deps ## infra deploy vs aws cloudformation deploy of the full template on moto -> bench/results/deploy.txt
 	$(SWIFT) build -c release --product infra
 	RUNS=$${RUNS:-5} INFRA=$(abspath .build/release/infra) $(PYTHON) bench/deploy.py
 
@@ -116,5 +116,30 @@ ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra
 	packer init packer/imagery.pkr.hcl
 	packer build -var "region=$(or $(REGION),us-east-1)" -var "git_commit=$$(git rev-parse HEAD)" packer/imagery.pkr.hcl
 
+BENCH_VENV        := .venv-bench
+BENCH_APT         := wrk time curl
+BENCH_PY          := $(BENCH_VENV)/bin/python
+BENCH_TIMEOUT     ?= 900
+BENCH_WORKER_ARGS ?=
+BENCH_SERVER_ARGS ?=
+
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	touch $@
+
+bench-deps: $(BENCH_VENV)/.installed ## Install what make bench needs: wrk, GNU time, curl (Debian) and .venv-bench (Pillow, numpy, moto)
+	@missing=""; for p in $(BENCH_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+bench: deps bench-deps ## Benchmarks (worker vs Pillow, server under wrk vs direct DynamoDB); writes bench/results/ and bench/RESULTS.md
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-worker
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(BENCH_WORKER_ARGS)
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_server.py $(RELEASE_BIN)/imagery-server $(BENCH_SERVER_ARGS)
+	$(MAKE) bench-deploy
+	cd bench && ../$(BENCH_PY) report.py
+
 clean: ## Remove build products
-	rm -rf .build .build-* $(HCL2_VENV)
+	rm -rf .build .build-* $(HCL2_VENV) $(BENCH_VENV) bench/work
