@@ -22,7 +22,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: bench bench-deps bench-deploy help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage ami
+.PHONY: bench bench-deps bench-deploy help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -60,6 +60,7 @@ test: deps ## Install what is missing, then run every test
 	$(SWIFT) run infra synth --check
 	$(MAKE) lint
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
+	$(MAKE) stage-test
 
 demo: deps moto-start demo-stack ## Start moto on 127.0.0.1, deploy imagery-local to it, show the outputs
 
@@ -108,6 +109,9 @@ stage: release ## Stage binaries, web assets, systemd units and provision.sh und
 	install -m 0644 packer/files/imagery-server.service packer/files/imagery-worker.service packer/build/systemd/
 	install -m 0755 packer/files/provision.sh packer/build/provision.sh
 	@echo "staged: $$(find packer/build -type f | wc -l) files in packer/build"
+
+stage-test: stage ## The staged release binaries, started as on an instance, serve and process one image against moto
+	$(PYTHON) scripts/staged-smoke-test.py
 
 ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra deploy reads)
 	@command -v packer >/dev/null 2>&1 || { echo "make ami: packer is not installed. Install it from" \

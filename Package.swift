@@ -91,7 +91,6 @@ let package = Package(
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer"]),
         .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
-        .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport"]),
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),

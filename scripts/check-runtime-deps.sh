@@ -3,7 +3,8 @@
 #
 #   scripts/check-runtime-deps.sh BINARY...
 #
-# Every shared library `ldd` lists is mapped to its Debian package with `dpkg -S`. Packages that
+# Every library a binary links directly (its ELF NEEDED entries; their own dependencies come with
+# the packages) is resolved through `ldd` and mapped to its Debian package with `dpkg -S`. Packages that
 # every Debian image has (the C library and the compiler runtime) are allowed; all others must be
 # in provision.sh's apt-get line, and every package on that line must be needed by some binary
 # (ca-certificates excepted: it is data for TLS, not a linked library).
@@ -14,6 +15,15 @@ base="libc6 libgcc-s1 libstdc++6"
 provisioned=$(sed -n '/apt-get install -y/,/^[^ ]/p' "$here/packer/files/provision.sh" | tr ' \\' '\n\n' \
   | grep -E '^(lib|zlib|ca-)' | sort -u)
 
+# The resolved paths of the libraries named in the binary's NEEDED entries.
+direct_libraries() {
+  local sonames
+  sonames=$(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+  for soname in $sonames; do
+    ldd "$1" | awk -v want="$soname" '$1 == want && $3 ~ /^\// { print $3 }'
+  done
+}
+
 needed=""
 for binary in "$@"; do
   [ -x "$binary" ] || { echo "check-runtime-deps: $binary is not an executable; run make release" >&2; exit 1; }
@@ -23,7 +33,7 @@ for binary in "$@"; do
     [ -n "$package" ] || package=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1 || true)
     [ -n "$package" ] || { echo "check-runtime-deps: $lib ($binary) belongs to no Debian package" >&2; exit 1; }
     needed="$needed $package"
-  done < <(ldd "$binary" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }')
+  done < <(direct_libraries "$binary")
 done
 needed=$(echo "$needed" | tr ' ' '\n' | grep -v '^$' | sort -u)
 

@@ -62,7 +62,8 @@ def user_data_env_lines(role, physical):
         template = yaml.load(f, Loader=Loader)
     logical = "ServerLaunchTemplate" if role == "server" else "WorkerLaunchTemplate"
     user_data = template["Resources"][logical]["Properties"]["LaunchTemplateData"]["UserData"]
-    script = user_data["Fn::Base64"]["!Sub"]
+    # The multi-constructor gets the tag suffix: `!Sub` arrives as "Sub".
+    script = user_data["Fn::Base64"]["Sub"]
     body = re.search(r"<<'ENV'\n(.*?)\nENV\n", script, re.S)
     if not body:
         fail(f"{logical} UserData has no env-file heredoc")
@@ -122,12 +123,10 @@ def main():
         stack = "imagery-staged-" + uuid.uuid4().hex[:8]
         with open(os.path.join(ROOT, "templates", "imagery-local.yaml")) as f:
             cloudformation.create_stack(StackName=stack, TemplateBody=f.read())
-        resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
-        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
         outputs = {o["OutputKey"]: o["OutputValue"] for o in cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
-        # Ref of a queue is its URL; moto's physical id may be the name, so use the output.
-        physical["SQSQueue"] = outputs["QueueUrl"]
-        physical.update({"AWS::Region": "us-east-1", "AWS::StackName": stack})
+        # What `${Name}` means in the UserData's !Sub: the resources' Ref values, which the outputs carry.
+        physical = {"SQSQueue": outputs["QueueUrl"], "Bucket": outputs["BucketName"], "Table": outputs["TableName"],
+                    "AWS::Region": "us-east-1", "AWS::StackName": stack}
 
         port = free_port()
         base_environment = {

@@ -41,13 +41,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 if [ -z "$root" ]; then
-  # Runtime libraries of the binaries (checked by `make release` with ldd), CA certificates for TLS
+  # The libraries the binaries link directly (checked by `make release`; their own dependencies come
+  # with them), CA certificates for TLS
   # to AWS, and nothing else. Swift's runtime is linked statically.
   log "installing runtime packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends \
-    ca-certificates libcurl4 libxml2 libyaml-0-2 libjpeg62-turbo libpng16-16 zlib1g
+    ca-certificates curl libcurl4 libxml2 libjpeg62-turbo libpng16-16
   apt-get clean
   rm -rf /var/lib/apt/lists/*
   # The stack grants Session Manager instead of SSH, so the agent must be on the image.
