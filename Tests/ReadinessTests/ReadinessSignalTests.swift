@@ -41,8 +41,9 @@ final class LogLines: @unchecked Sendable {
         environment.merge(extra) { $1 }
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
+            // Standard retries: libcurl may hand us a pooled connection to an earlier test's server on a reused port.
             region: "eu-west-1", endpoints: EndpointResolver(explicitURL: server.baseURL),
-            transport: URLSessionTransport(timeout: .seconds(5)), retry: .none)
+            transport: URLSessionTransport(timeout: .seconds(5)), retry: .standard)
         return ReadinessSignal(client: client, environment: environment, transport: URLSessionTransport(timeout: .seconds(2)),
                                log: { log.append($0) })
     }
