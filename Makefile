@@ -62,7 +62,8 @@ test: deps ## Install what is missing, then run every test
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
 	$(MAKE) stage-test
 
-demo: deps moto-start demo-stack ## Start moto on 127.0.0.1, deploy imagery-local to it, show the outputs
+demo: deps moto-start demo-stack ## Local Imagery: moto, imagery-local, server + worker, one image processed; Ctrl-C stops all
+	MOTO_URL=$(MOTO_URL) scripts/demo.sh
 
 demo-stack: ## Deploy imagery-local to the running moto and print its outputs as KEY=value
 	$(SWIFT) build --product infra
