@@ -114,8 +114,8 @@ struct Analyzer {
         return ResourceDecl(
             typeName: typeName, namespace: namespace, name: resourceName, schemaFile: schemaFile, doc: resourceDoc,
             fields: fields, attributes: attributes,
-            structs: structs.keys.sorted().map { structs[$0]! },
-            enums: enums.keys.sorted().map { enums[$0]! })
+            structs: structs.sorted { $0.key < $1.key }.map(\.value),
+            enums: enums.sorted { $0.key < $1.key }.map(\.value))
     }
 
     private func unique(_ base: String, used: inout Set<String>, suffix: String) -> String {

@@ -64,7 +64,7 @@ enum Naming {
             }
         }
         if out.isEmpty { return "_" }
-        if out.first!.isNumber { out = "_" + out }
+        if out.first?.isNumber == true { out = "_" + out }
         return out
     }
 
@@ -93,7 +93,7 @@ enum Naming {
                 result += normalized.prefix(1).uppercased() + normalized.dropFirst()
             }
         }
-        if result.first!.isNumber { result = "_" + result }
+        if result.first?.isNumber == true { result = "_" + result }
         // `.none` would read as `Optional.none` where an optional expression is expected.
         if result == "none" { result = "noneValue" }
         return result
