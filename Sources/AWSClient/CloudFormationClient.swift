@@ -190,21 +190,9 @@ public struct CloudFormationClient: Sendable {
 
     /// Every event of a stack, newest first, following NextToken; `until` stops paging at a known event id.
     public func describeStackEvents(name: String, until knownEventID: String? = nil) async throws -> [StackEvent] {
-        var events: [StackEvent] = []
-        var token: String?
-        repeat {
-            var p = QueryParameters()
-            p.add("StackName", name)
-            p.add("NextToken", token)
-            let result = try await client.query(service: .cloudFormation, action: "DescribeStackEvents", parameters: p)
-            for node in result.members("StackEvents") {
-                let event = Self.event(node)
-                if let knownEventID, event.eventID == knownEventID { return events }
-                events.append(event)
-            }
-            token = result.string("NextToken").flatMap { $0.isEmpty ? nil : $0 }
-        } while token != nil
-        return events
+        try await describeStackEvents(name: name) { event in
+            knownEventID != nil && event.eventID == knownEventID ? .stopBefore : .include
+        }
     }
 
     public func describeStackResources(name: String) async throws -> [StackResource] {
