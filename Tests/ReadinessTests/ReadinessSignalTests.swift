@@ -12,7 +12,7 @@ final class LogLines: @unchecked Sendable {
     var lines: [String] { lock.withLock { storage } }
 }
 
-@Suite struct ReadinessSignalTests {
+@Suite(.serialized) struct ReadinessSignalTests {
     /// One loopback server plays both the instance-metadata service and CloudFormation.
     func makeServer(signalStatus: Int = 200) throws -> LoopbackServer {
         let server = try LoopbackServer()
