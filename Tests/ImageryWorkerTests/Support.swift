@@ -104,12 +104,10 @@ func largePNG(width: Int, height: Int) throws -> Data {
 
 /// The built `imagery-worker` executable beside the test bundle.
 func workerExecutable() throws -> URL {
-    var candidates: [URL] = []
-    if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent().appendingPathComponent("imagery-worker")) }
-    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("imagery-worker"))
-    candidates.append(MotoServer.repositoryRoot.appendingPathComponent(".build/debug/imagery-worker"))
-    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-    throw FixtureError(description: "imagery-worker not built (tried \(candidates.map(\.path))); run swift build first")
+    guard let url = BuiltExecutable.url(named: "imagery-worker") else {
+        throw FixtureError(description: "imagery-worker is not built; run swift build first")
+    }
+    return url
 }
 
 /// An `imagery-worker` child process with its output in a log file.
