@@ -59,23 +59,24 @@ enum CoreSchema {
     }
 
     static func int(_ text: String) -> ScalarResolution? {
-        if text.wholeMatch(of: /[-+]?[0-9]+/) != nil {
+        let bytes = Array(text.utf8)
+        if ScalarPatterns.isDecimalInteger(bytes) {
             // Out-of-range decimals are still numbers to a 1.2 reader, so they
             // degrade to a float rather than to a string.
             if let value = Int(text) { return .int(value) }
             return Double(text).map { .float($0) }
         }
-        if text.wholeMatch(of: /0o[0-7]+/) != nil {
+        if ScalarPatterns.isPrefixed(bytes, marker: UInt8(ascii: "o"), digit: ScalarPatterns.isOctal) {
             return Int(text.dropFirst(2), radix: 8).map { .int($0) }
         }
-        if text.wholeMatch(of: /0x[0-9a-fA-F]+/) != nil {
+        if ScalarPatterns.isPrefixed(bytes, marker: UInt8(ascii: "x"), digit: ScalarPatterns.isHex) {
             return Int(text.dropFirst(2), radix: 16).map { .int($0) }
         }
         return nil
     }
 
     static func float(_ text: String) -> ScalarResolution? {
-        if text.wholeMatch(of: /[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?/) != nil {
+        if ScalarPatterns.isCoreFloat(Array(text.utf8)) {
             return Double(text).map { .float($0) }
         }
         switch text {
@@ -123,20 +124,190 @@ enum PlainScalarSafety {
     }
 
     private static func looksNumeric(_ text: String) -> Bool {
-        // Binary, octal (1.1 `0755` and 1.2 `0o755`) and hex, underscores allowed.
-        if text.wholeMatch(of: /[-+]?0(b[01_]+|o[0-7_]+|x[0-9a-fA-F_]+)/) != nil { return true }
-        // Decimal ints and floats, with 1.1 underscores and Psych's commas.
-        if text.wholeMatch(of: /[-+]?([0-9][0-9_,]*(\.[0-9_]*)?|\.[0-9][0-9_]*)([eE][-+]?[0-9]+)?/) != nil {
-            return true
-        }
-        // Sexagesimal ints and floats (`1:30:00`, `190:20:30.15`).
-        if text.wholeMatch(of: /[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?/) != nil { return true }
-        return text.wholeMatch(of: /[-+]?\.(inf|Inf|INF|nan|NaN|NAN)/) != nil
+        let bytes = Array(text.utf8)
+        return ScalarPatterns.isRadixInteger11(bytes) || ScalarPatterns.isDecimal11(bytes)
+            || ScalarPatterns.isSexagesimal(bytes) || ScalarPatterns.isSpecialFloat(bytes)
     }
 
     private static func looksLikeTimestamp(_ text: String) -> Bool {
-        if text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil { return true }
-        let dateTime = /[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?/
-        return text.wholeMatch(of: dateTime) != nil
+        let bytes = Array(text.utf8)
+        return ScalarPatterns.isDate(bytes) || ScalarPatterns.isDateTime(bytes)
+    }
+}
+
+/// Whole-string matchers for the scalar forms above, written out by hand: they run for every plain
+/// scalar that starts like a number, and Swift `Regex` literals are compiled again on each use,
+/// which made them most of the cost of emitting a template. Each function documents the regular
+/// expression it matches exactly (the tests check them against those expressions).
+enum ScalarPatterns {
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    static func isOctal(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x37 }
+    static func isHex(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
+    }
+
+    /// A cursor over UTF-8 bytes.
+    struct Cursor {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        var atEnd: Bool { index == bytes.count }
+        var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        /// Consumes one byte equal to `byte`.
+        mutating func eat(_ byte: Character) -> Bool {
+            guard let current, let ascii = byte.asciiValue, current == ascii else { return false }
+            index += 1
+            return true
+        }
+
+        /// Consumes one byte that satisfies `test`.
+        mutating func eat(where test: (UInt8) -> Bool) -> Bool {
+            guard let current, test(current) else { return false }
+            index += 1
+            return true
+        }
+
+        /// Consumes bytes while `test` holds (at most `limit`); returns how many.
+        @discardableResult
+        mutating func eatAll(limit: Int = .max, where test: (UInt8) -> Bool) -> Int {
+            var count = 0
+            while count < limit, eat(where: test) { count += 1 }
+            return count
+        }
+
+        /// `[-+]?`
+        mutating func eatSign() { _ = eat("-") || eat("+") }
+
+        /// `([eE][-+]?[0-9]+)?`: all or nothing.
+        mutating func eatExponent() {
+            let saved = index
+            guard eat("e") || eat("E") else { return }
+            eatSign()
+            if eatAll(where: isDigit) == 0 { index = saved }
+        }
+    }
+
+    /// `[-+]?[0-9]+`
+    static func isDecimalInteger(_ bytes: [UInt8]) -> Bool {
+        var cursor = Cursor(bytes)
+        cursor.eatSign()
+        return cursor.eatAll(where: isDigit) > 0 && cursor.atEnd
+    }
+
+    /// `0o[0-7]+` or `0x[0-9a-fA-F]+` (no sign, no underscores).
+    static func isPrefixed(_ bytes: [UInt8], marker: UInt8, digit: (UInt8) -> Bool) -> Bool {
+        var cursor = Cursor(bytes)
+        return cursor.eat("0") && cursor.eat(where: { $0 == marker }) && cursor.eatAll(where: digit) > 0 && cursor.atEnd
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    static func isCoreFloat(_ bytes: [UInt8]) -> Bool {
+        var cursor = Cursor(bytes)
+        cursor.eatSign()
+        if cursor.eat(".") {
+            guard cursor.eatAll(where: isDigit) > 0 else { return false }
+        } else {
+            guard cursor.eatAll(where: isDigit) > 0 else { return false }
+            if cursor.eat(".") { cursor.eatAll(where: isDigit) }
+        }
+        cursor.eatExponent()
+        return cursor.atEnd
+    }
+
+    /// `[-+]?0(b[01_]+|o[0-7_]+|x[0-9a-fA-F_]+)`
+    static func isRadixInteger11(_ bytes: [UInt8]) -> Bool {
+        var cursor = Cursor(bytes)
+        cursor.eatSign()
+        guard cursor.eat("0") else { return false }
+        let underscore = UInt8(ascii: "_")
+        let digit: (UInt8) -> Bool
+        if cursor.eat("b") {
+            digit = { $0 == 0x30 || $0 == 0x31 || $0 == underscore }
+        } else if cursor.eat("o") {
+            digit = { isOctal($0) || $0 == underscore }
+        } else if cursor.eat("x") {
+            digit = { isHex($0) || $0 == underscore }
+        } else {
+            return false
+        }
+        return cursor.eatAll(where: digit) > 0 && cursor.atEnd
+    }
+
+    /// `[-+]?([0-9][0-9_,]*(\.[0-9_]*)?|\.[0-9][0-9_]*)([eE][-+]?[0-9]+)?`
+    static func isDecimal11(_ bytes: [UInt8]) -> Bool {
+        let digitOrUnderscore: (UInt8) -> Bool = { isDigit($0) || $0 == UInt8(ascii: "_") }
+        var cursor = Cursor(bytes)
+        cursor.eatSign()
+        if cursor.eat(where: isDigit) {
+            cursor.eatAll(where: { digitOrUnderscore($0) || $0 == UInt8(ascii: ",") })
+            if cursor.eat(".") { cursor.eatAll(where: digitOrUnderscore) }
+        } else if cursor.eat(".") {
+            guard cursor.eat(where: isDigit) else { return false }
+            cursor.eatAll(where: digitOrUnderscore)
+        } else {
+            return false
+        }
+        cursor.eatExponent()
+        return cursor.atEnd
+    }
+
+    /// `[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?`
+    static func isSexagesimal(_ bytes: [UInt8]) -> Bool {
+        var cursor = Cursor(bytes)
+        cursor.eatSign()
+        guard cursor.eat(where: isDigit) else { return false }
+        cursor.eatAll(where: { isDigit($0) || $0 == UInt8(ascii: "_") })
+        var groups = 0
+        while cursor.eat(":") {
+            // `[0-5]?[0-9]`: two digits when the first is 0-5, else one.
+            guard let first = cursor.current, isDigit(first) else { return false }
+            cursor.index += 1
+            if first <= UInt8(ascii: "5"), let second = cursor.current, isDigit(second) { cursor.index += 1 }
+            groups += 1
+        }
+        guard groups > 0 else { return false }
+        if cursor.eat(".") { cursor.eatAll(where: { isDigit($0) || $0 == UInt8(ascii: "_") }) }
+        return cursor.atEnd
+    }
+
+    /// `[-+]?\.(inf|Inf|INF|nan|NaN|NAN)`
+    static func isSpecialFloat(_ bytes: [UInt8]) -> Bool {
+        var cursor = Cursor(bytes)
+        cursor.eatSign()
+        guard cursor.eat(".") else { return false }
+        let rest = String(decoding: bytes[cursor.index...], as: UTF8.self)
+        return ["inf", "Inf", "INF", "nan", "NaN", "NAN"].contains(rest)
+    }
+
+    /// `[0-9]{4}-[0-9]{2}-[0-9]{2}`
+    static func isDate(_ bytes: [UInt8]) -> Bool {
+        var cursor = Cursor(bytes)
+        return cursor.eatAll(limit: 4, where: isDigit) == 4 && cursor.eat("-")
+            && cursor.eatAll(limit: 2, where: isDigit) == 2 && cursor.eat("-")
+            && cursor.eatAll(limit: 2, where: isDigit) == 2 && cursor.atEnd
+    }
+
+    /// `[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?`
+    static func isDateTime(_ bytes: [UInt8]) -> Bool {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        var cursor = Cursor(bytes)
+        guard cursor.eatAll(limit: 4, where: isDigit) == 4, cursor.eat("-"),
+              cursor.eatAll(limit: 2, where: isDigit) > 0, cursor.eat("-"),
+              cursor.eatAll(limit: 2, where: isDigit) > 0,
+              cursor.eat("T") || cursor.eat("t") || cursor.eatAll(where: blank) > 0,
+              cursor.eatAll(limit: 2, where: isDigit) > 0, cursor.eat(":"),
+              cursor.eatAll(limit: 2, where: isDigit) == 2, cursor.eat(":"),
+              cursor.eatAll(limit: 2, where: isDigit) == 2
+        else { return false }
+        if cursor.eat(".") { cursor.eatAll(where: isDigit) }
+        if cursor.atEnd { return true }
+        cursor.eatAll(where: blank)
+        if cursor.eat("Z") { return cursor.atEnd }
+        guard cursor.eat("-") || cursor.eat("+"), cursor.eatAll(limit: 2, where: isDigit) > 0 else { return false }
+        if cursor.atEnd { return true }
+        return cursor.eat(":") && cursor.eatAll(limit: 2, where: isDigit) == 2 && cursor.atEnd
     }
 }
