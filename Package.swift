@@ -20,6 +20,7 @@ let package = Package(
     targets: [
         // YAML through the system libyaml (Debian libyaml-dev).
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "YAML", dependencies: ["CYaml"]),
         // The CloudFormation model, builder, validation and YAML rendering.
         .target(name: "CloudFormation", dependencies: ["YAML"]),
@@ -33,7 +34,7 @@ let package = Package(
         .target(name: "ImageProcessing", dependencies: ["CImageCodecs"]),
         // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "AWSClient", dependencies: ["AWSSigner", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AWSClient", dependencies: ["AWSSigner", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         // The readiness signal the server and worker send to CloudFormation.
         .target(name: "Readiness", dependencies: ["AWSClient"]),
         // Test helpers: a moto server on loopback, a scripted loopback HTTP server.

@@ -55,7 +55,7 @@ public struct AWSClient: Sendable {
         credentialProvider: any CredentialProvider,
         region: String,
         endpoints: EndpointResolver = EndpointResolver(),
-        transport: any HTTPTransport = URLSessionTransport(),
+        transport: any HTTPTransport = CurlTransport(),
         retry: RetryPolicy = .standard,
         now: @escaping @Sendable () -> Date = { Date() },
         userAgent: String = "imagery-iac/0.1"

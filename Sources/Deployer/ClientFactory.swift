@@ -28,7 +28,7 @@ public enum ClientFactory {
     /// source fails before anything is sent.
     public static func make(
         options: AWSOptions, environment: [String: String],
-        transport: any HTTPTransport = URLSessionTransport(timeout: .seconds(30)),
+        transport: any HTTPTransport = CurlTransport(timeout: .seconds(30)),
         readFile: @escaping @Sendable (String) -> String? = SharedConfig.readFile
     ) async throws -> ResolvedAWS {
         let config = SharedConfig.load(environment: environment, readFile: readFile)

@@ -22,7 +22,7 @@ public struct ImageryAWS: Sendable {
     /// - Parameter timeout: per-request timeout; the worker's long polls need more than their wait time.
     public init(configuration: ImageryConfiguration, timeout: Duration = .seconds(60)) {
         let environment = configuration.environment
-        let transport = URLSessionTransport(timeout: timeout)
+        let transport = CurlTransport(timeout: timeout)
         let credentials = DefaultCredentials.chain(
             environment: environment, config: SharedConfig.load(environment: environment), transport: transport,
             defaultRegion: configuration.region)

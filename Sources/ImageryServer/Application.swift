@@ -33,7 +33,7 @@ public func buildApplication(configuration: ImageryConfiguration, logger: Logger
     logger.info(
         "imagery-server on \(configuration.server.host):\(configuration.server.port), bucket \(configuration.bucket), table \(configuration.table), page from \(publicDirectory)")
     let readiness = ReadinessSignal(
-        client: aws.client, environment: configuration.environment, transport: URLSessionTransport(timeout: .seconds(2)),
+        client: aws.client, environment: configuration.environment, transport: CurlTransport(timeout: .seconds(2)),
         log: { logger.info("\($0)") })
     return Application(
         router: router,

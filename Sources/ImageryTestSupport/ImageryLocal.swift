@@ -33,7 +33,7 @@ public struct ImageryLocalStack: Sendable {
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(credentials),
             region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString),
-            transport: URLSessionTransport(timeout: .seconds(30)))
+            transport: CurlTransport(timeout: .seconds(30)))
         let body = try Synthesizer.synthesize(name: "imagery-local").yaml
         let cloudFormation = CloudFormationClient(client: client)
         if moto.auth {

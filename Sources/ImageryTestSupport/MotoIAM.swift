@@ -43,7 +43,7 @@ public struct MotoIAM: Sendable {
     static func client(_ endpoint: URL, _ credentials: Credentials) -> AWSClient {
         AWSClient(
             credentialProvider: StaticCredentialProvider(credentials), region: "us-east-1",
-            endpoints: EndpointResolver(explicitURL: endpoint.absoluteString), transport: URLSessionTransport(timeout: .seconds(30)),
+            endpoints: EndpointResolver(explicitURL: endpoint.absoluteString), transport: CurlTransport(timeout: .seconds(30)),
             retry: .none)
     }
 

@@ -36,7 +36,7 @@ struct Run: AsyncParsableCommand {
         let aws = ImageryAWS(configuration: configuration, timeout: .seconds(configuration.worker.waitTimeSeconds + 40))
         let readinessLogger = logger
         let readiness = ReadinessSignal(
-            client: aws.client, environment: configuration.environment, transport: URLSessionTransport(timeout: .seconds(2)),
+            client: aws.client, environment: configuration.environment, transport: CurlTransport(timeout: .seconds(2)),
             log: { readinessLogger.info("\($0)") })
         let worker = WorkerService(aws: aws, configuration: configuration, logger: logger, readiness: readiness)
         let group = ServiceGroup(

@@ -26,7 +26,7 @@ struct CloudFormationTests {
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AK", secretAccessKey: "SK")), region: "us-east-1",
             endpoints: EndpointResolver(environment: ["AWS_ENDPOINT_URL_CLOUDFORMATION": server.baseURL]),
-            transport: URLSessionTransport(timeout: .seconds(5)), retry: .none)
+            transport: CurlTransport(timeout: .seconds(5)), retry: .none)
         let events = try await CloudFormationClient(client: client).describeStackEvents(name: "web")
         #expect(events.map(\.eventID) == ["e5", "e4", "e3", "e2", "e1"])
         #expect(events.first?.resourceStatusReason == "Resource handler returned message: \"boom\"")
@@ -46,7 +46,7 @@ struct CloudFormationTests {
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "testing", secretAccessKey: "testing")),
             region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString),
-            transport: URLSessionTransport(timeout: .seconds(30)))
+            transport: CurlTransport(timeout: .seconds(30)))
         let identity = try await STSClient(client: client).getCallerIdentity()
         #expect(identity.account.count == 12)
         #expect(identity.arn.hasPrefix("arn:aws:"))

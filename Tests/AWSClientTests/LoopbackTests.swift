@@ -27,7 +27,7 @@ actor CountingProvider: CredentialProvider {
 
 @Suite("Loopback: metadata credentials, caching, retries", .serialized)
 struct LoopbackTests {
-    let transport = URLSessionTransport(timeout: .seconds(5))
+    let transport = CurlTransport(timeout: .seconds(5))
 
     @Test("IMDSv2: token PUT with TTL, role name, credentials JSON; region")
     func imds() async throws {

@@ -13,7 +13,7 @@ func motoClient(
     AWSClient(
         credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: accessKey, secretAccessKey: secretKey)),
         region: "us-east-1", endpoints: EndpointResolver(explicitURL: endpoint.absoluteString),
-        transport: URLSessionTransport(timeout: timeout), retry: retry)
+        transport: CurlTransport(timeout: timeout), retry: retry)
 }
 
 /// One moto per suite, started on first use; its stdin lifeline ends it with the test process.

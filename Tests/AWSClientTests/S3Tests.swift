@@ -156,7 +156,7 @@ struct S3Tests {
         server.script("POST", "/bkt", [.respond(status: 200, body: errorBody), .respond(status: 200, body: "<DeleteResult/>")])
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AK", secretAccessKey: "SK")), region: "us-east-1",
-            endpoints: EndpointResolver(explicitURL: server.baseURL), transport: URLSessionTransport(timeout: .seconds(5)), retry: .none)
+            endpoints: EndpointResolver(explicitURL: server.baseURL), transport: CurlTransport(timeout: .seconds(5)), retry: .none)
         let objects = (0..<1_001).map { S3Client.ObjectVersion(key: String(format: "k%04d", $0), versionID: "v1") }
         let result = try await S3Client(client: client).deleteObjects(bucket: "bkt", objects: objects)
         #expect(result.deleted == 1_000)
@@ -191,7 +191,7 @@ struct S3Tests {
         server.script("POST", "/bkt", [.respond(status: 200, body: "<DeleteResult/>")])
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AK", secretAccessKey: "SK")), region: "us-east-1",
-            endpoints: EndpointResolver(explicitURL: server.baseURL), transport: URLSessionTransport(timeout: .seconds(5)), retry: .none)
+            endpoints: EndpointResolver(explicitURL: server.baseURL), transport: CurlTransport(timeout: .seconds(5)), retry: .none)
         let s3 = S3Client(client: client)
         #expect(try await s3.emptyBucket(bucket: "bkt") == 5)
         let lists = server.requests(path: "/bkt").filter { $0.method == "GET" }

@@ -65,7 +65,7 @@ func testClient(_ endpoint: String, maxAttempts: Int = 3, timeout: Duration = .s
     AWSClient(
         credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "test", secretAccessKey: "test")),
         region: "us-east-1", endpoints: EndpointResolver(explicitURL: endpoint),
-        transport: URLSessionTransport(timeout: timeout),
+        transport: CurlTransport(timeout: timeout),
         retry: RetryPolicy(maxAttempts: maxAttempts, sleep: { _ in }))
 }
 

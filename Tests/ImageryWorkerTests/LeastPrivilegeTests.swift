@@ -117,7 +117,7 @@ struct LeastPrivilegeTests {
     static func client(_ moto: MotoServer, _ credentials: Credentials) -> AWSClient {
         AWSClient(
             credentialProvider: StaticCredentialProvider(credentials), region: "us-east-1",
-            endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString), transport: URLSessionTransport(timeout: .seconds(30)),
+            endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString), transport: CurlTransport(timeout: .seconds(30)),
             retry: .none)
     }
 

@@ -232,7 +232,7 @@ struct WorkerTests {
             """
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "test", secretAccessKey: "test")),
-            region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString), transport: URLSessionTransport(timeout: .seconds(30)))
+            region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString), transport: CurlTransport(timeout: .seconds(30)))
         _ = try await CloudFormationClient(client: client).createStack(.init(stackName: "restored", templateBody: template))
     }
 }

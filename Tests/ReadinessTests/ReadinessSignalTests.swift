@@ -43,8 +43,8 @@ final class LogLines: @unchecked Sendable {
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")),
             // Standard retries: libcurl may hand us a pooled connection to an earlier test's server on a reused port.
             region: "eu-west-1", endpoints: EndpointResolver(explicitURL: server.baseURL),
-            transport: URLSessionTransport(timeout: .seconds(5)), retry: .standard)
-        return ReadinessSignal(client: client, environment: environment, transport: URLSessionTransport(timeout: .seconds(2)),
+            transport: CurlTransport(timeout: .seconds(5)), retry: .standard)
+        return ReadinessSignal(client: client, environment: environment, transport: CurlTransport(timeout: .seconds(2)),
                                log: { log.append($0) })
     }
 
