@@ -90,8 +90,8 @@ moto-stop: ## Stop the moto started by moto-start
 	else echo "moto is not running (no $(MOTO_PID))"; fi
 
 bench-deploy: deps ## infra deploy vs aws cloudformation deploy of the full template on moto -> bench/results/deploy.txt
-	$(SWIFT) build -c release --product infra
-	RUNS=$${RUNS:-5} INFRA=$(abspath .build/release/infra) $(PYTHON) bench/deploy.py
+	$(SWIFT) build $(RELEASE_FLAGS) --product infra
+	RUNS=$${RUNS:-7} INFRA=$(RELEASE_BIN)/infra $(PYTHON) bench/deploy.py
 
 RELEASE_FLAGS := -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)
