@@ -143,6 +143,7 @@ bench: deps bench-deps ## Benchmarks (worker vs Pillow, server under wrk vs dire
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(BENCH_WORKER_ARGS)
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_server.py $(RELEASE_BIN)/imagery-server $(BENCH_SERVER_ARGS)
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_idle.py $(RELEASE_BIN)/imagery-worker $(RELEASE_BIN)/imagery-server
 	$(MAKE) bench-deploy
 	cd bench && ../$(BENCH_PY) report.py
 
