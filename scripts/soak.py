@@ -67,6 +67,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -833,10 +834,13 @@ class Soak:
         for binary in ("imagery-server", "imagery-worker"):
             if not os.access(self.bin_dir / binary, os.X_OK):
                 raise SoakError(f"{self.bin_dir / binary} is missing: build it (make stage, or make soak which does)")
-        if self.work.exists():
-            for path in sorted(self.work.rglob("*"), reverse=True):
-                path.unlink() if not path.is_dir() else path.rmdir()
+        marker = self.work / ".soak-work-dir"
+        if self.work.exists() and any(self.work.iterdir()):
+            if not marker.exists():
+                raise SoakError(f"{self.work} is not empty and not an earlier soak's work directory; choose another --work-dir")
+            shutil.rmtree(self.work)
         (self.work / "spool").mkdir(parents=True)
+        marker.touch()
         (self.work / "tmp").mkdir()
 
         self.moto = Moto(self.work / "moto.log")  # it imports for a few seconds: build the pool meanwhile
