@@ -816,6 +816,7 @@ class Soak:
         self.term_exit_seconds: list[float] = []
         self.pause_seconds: list[float] = []
         self.server_windows: list[tuple[str, float, float]] = []  # (kind, signalled, healthy again), monotonic
+        self.worker_faults: list[tuple[str, float]] = []  # (kind, wall clock), to explain slow images
         self.checks: list[Check] = []
         self.problems: list[str] = []  # problems seen while running (crashes, hung drains)
         self.moto: Moto | None = None
@@ -958,6 +959,7 @@ class Soak:
         victims = self.workers[1:] if len(self.workers) > 1 else self.workers
         if kind in ("worker_kill", "worker_term"):
             worker = rng.choice(victims)
+            self.worker_faults.append((kind, time.time()))
             if kind == "worker_kill":
                 worker.signal(signal.SIGKILL, "SIGKILL")
                 worker.wait(10)
@@ -1121,6 +1123,7 @@ class Soak:
         # Outcomes: processed or failed, exactly as the pool says.
         lost, wrong = [], []
         self.latencies: list[float] = []
+        self.slow: collections.Counter = collections.Counter()  # images that waited a visibility timeout, by likely cause
         for upload in accepted:
             record = records.get(upload.id, {})
             state = record.get("state")
@@ -1132,7 +1135,12 @@ class Soak:
             if state == "failed" and not record.get("failureReason"):
                 wrong.append(f"{upload.id} is failed without a reason")
             if state == "processed" and upload.upload_started is not None and "updated" in record:
-                self.latencies.append(int(record["updated"]) / 1000 - upload.upload_started)
+                done = int(record["updated"]) / 1000
+                self.latencies.append(done - upload.upload_started)
+                if done - upload.upload_started >= VISIBILITY_SECONDS:
+                    during = {kind for kind, at in self.worker_faults if upload.upload_started <= at <= done}
+                    self.slow["worker SIGKILL" if "worker_kill" in during else
+                              "worker SIGTERM, no SIGKILL" if "worker_term" in during else "no worker fault"] += 1
         self.lost, self.wrong = lost, wrong
         self.check("lost = 0 (every accepted upload is processed or failed)", not lost, "; ".join(lost[:5]) or f"{len(accepted)} accepted")
         self.check("failed = exactly the corrupt uploads, processed = exactly the valid ones", not wrong, "; ".join(wrong[:5]) or "ok")
@@ -1356,6 +1364,9 @@ class Soak:
             f"upload to processed (first upload attempt to the record's `updated`), n={len(lat)}: "
             + (f"p50 {percentile(lat, 50):.2f} s, p90 {percentile(lat, 90):.2f} s, p99 {percentile(lat, 99):.2f} s, "
                f"max {max(lat):.2f} s" if lat else "none"),
+            f"  waited >= the visibility timeout ({VISIBILITY_SECONDS} s): {sum(self.slow.values())}"
+            + (f", by what happened to workers meanwhile: {dict(self.slow)}" if self.slow else "")
+            + " (a worker SIGKILL explains it: its messages come back after the timeout)",
             "",
             f"memory (bound: peak RSS < {args.max_rss_mib} MiB per process; growth <= max({args.max_growth_percent:g} %, "
             f"{args.growth_slack_mib} MiB) for incarnations living >= {args.trend_min_seconds:.0f} s)",
