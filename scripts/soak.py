@@ -24,8 +24,10 @@ failure and Ctrl-C; children also get SIGKILL if this script dies, through setpr
   be refused; PNG outputs are also checked pixel by pixel against Jimp's sepia computed here.
 - a fault injector that, at seeded random moments, SIGKILLs a worker and restarts it, SIGTERMs one
   (graceful drain: it must exit 0) and restarts it, restarts the server (SIGTERM) or SIGKILLs and
-  restarts it, and pauses moto with SIGSTOP for 2-5 s. Worker 1 is never killed: it is the
-  long-lived process the memory trend is judged on.
+  restarts it, and pauses moto with SIGSTOP for 2-5 s; one fault at a time, every kind once early
+  on. Worker 1 is never killed, and in a run of at least twice --trend-min-seconds the server is
+  left alone for the last --trend-min-seconds, so that long-lived processes exist whose memory
+  trend can be judged.
 - a sampler of RSS (VmRSS, VmHWM from /proc) of every server and worker process, once a second,
   and an observer that reads random images through the API to catch a state going backwards.
 
@@ -42,9 +44,18 @@ printed with its figures; the exit status is 1 if any fails:
   processed/ lacks a processed record pointing at it; records the client never heard of (a
   POST /image whose answer was lost to a server kill) are `created` and nothing else;
 - no process crashed (exited without being told to); every SIGTERM ended in exit 0 within 30 s;
-- memory: every process's peak RSS stays under --max-rss-mib; an incarnation that lived at least
-  --trend-min-seconds grew, from the first to the last quarter of its life after a 20 s warm-up
-  (medians), by no more than --max-growth-percent or --growth-slack-mib, whichever is larger.
+- memory: every process's peak RSS (VmHWM) stays under --max-rss-mib (128 MiB; the release
+  binaries peak near 50 MiB); an incarnation that lived at least --trend-min-seconds (120 s) grew,
+  from the first to the last quarter of its life after a 20 s warm-up (median RSS), by no more than
+  --max-growth-percent (25 %) or --growth-slack-mib (16 MiB), whichever is larger. That catches a
+  leak of image buffers, not one of a few bytes per request.
+
+The report adds: faults by kind, requests the clients had to retry (refused, reset, 5xx), the
+time from the first upload attempt to the record's `updated` stamp when it became processed
+(p50/p90/p99), how many images waited a whole visibility timeout and whether a worker SIGKILL
+explains it, and the RSS figures. Not covered: a client that gives up after the server died
+between the state write and SendMessage would leave its image `uploaded` with no message (this
+client retries, which heals it; nothing in the system re-enqueues such an image).
 
 Usage:
     make soak                                  # 300 s, writes bench/results/soak.txt and soak.json
@@ -60,7 +71,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
 import http.client
 import json
 import math
