@@ -498,6 +498,11 @@ class Incarnation:
     peak_kib: int = 0
 
 
+# setpriv (util-linux) sets the parent-death signal and execs the program; without it, children are
+# still stopped on every exit of this script except a SIGKILL.
+DEATH_SIGNAL_PREFIX = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
+
+
 class Child:
     """A server or worker process slot: started, signalled and restarted by the main thread only."""
 
@@ -514,7 +519,7 @@ class Child:
             log.flush()
             # setpriv --pdeathsig: the child dies with this script even if it is SIGKILLed; setpriv
             # execs the binary, so the pid (and /proc/PID) is the binary's.
-            self.proc = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", "--", *self.argv], env=self.env,
+            self.proc = subprocess.Popen([*DEATH_SIGNAL_PREFIX, *self.argv], env=self.env,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.current = Incarnation(self.role, self.name, number, self.proc.pid, time.monotonic())
         self.history.append(self.current)
