@@ -1153,7 +1153,10 @@ class Soak:
                 done = int(record["updated"]) / 1000
                 self.latencies.append(done - upload.upload_started)
                 if done - upload.upload_started >= VISIBILITY_SECONDS:
-                    during = {kind for kind, at in self.worker_faults if upload.upload_started <= at <= done}
+                    # A worker killed up to one long poll before the upload can still take its message:
+                    # the dead worker's poll goes on at SQS and receives it for nobody.
+                    during = {kind for kind, at in self.worker_faults
+                              if upload.upload_started - (WORKER_WAIT_SECONDS if kind == "worker_kill" else 0) <= at <= done}
                     self.slow["worker SIGKILL" if "worker_kill" in during else
                               "worker SIGTERM, no SIGKILL" if "worker_term" in during else "no worker fault"] += 1
         self.lost, self.wrong = lost, wrong
