@@ -22,7 +22,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: bench bench-deps bench-deploy help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami
+.PHONY: bench bench-deps bench-deploy soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -61,6 +61,7 @@ test: deps ## Install what is missing, then run every test
 	$(MAKE) lint
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
 	$(MAKE) stage-test
+	$(MAKE) soak-short
 
 demo: deps moto-start demo-stack ## Local Imagery: moto, imagery-local, server + worker, one image processed; Ctrl-C stops all
 	MOTO_URL=$(MOTO_URL) scripts/demo.sh
@@ -120,6 +121,16 @@ ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra
 	  "then run make ami again. Everything up to 'packer build' is staged in packer/build/." >&2; exit 1; }
 	packer init packer/imagery.pkr.hcl
 	packer build -var "region=$(or $(REGION),us-east-1)" -var "git_commit=$$(git rev-parse HEAD)" packer/imagery.pkr.hcl
+
+SOAK_SECONDS ?= 300
+SOAK_SEED    ?=
+SOAK_ARGS    ?=
+
+soak: deps stage ## Chaos soak: uploads while workers, server and moto are killed/paused (SOAK_SECONDS=300 SOAK_SEED=) -> bench/results/soak.txt
+	$(PYTHON) scripts/soak.py --bin-dir packer/build/bin --seconds $(SOAK_SECONDS) $(if $(SOAK_SEED),--seed $(SOAK_SEED)) --bench-results $(SOAK_ARGS)
+
+soak-short: ## The 30 s chaos soak make test runs on the staged binaries (after make stage) -> .infra/soak-short.txt
+	$(PYTHON) scripts/soak.py --bin-dir packer/build/bin --seconds 30 --work-dir .infra/soak-short --report .infra/soak-short.txt $(SOAK_ARGS)
 
 BENCH_VENV        := .venv-bench
 BENCH_APT         := wrk time curl

@@ -116,17 +116,21 @@ private final class ParseState {
         headers.append((name, value))
     }
 
-    func body(_ buffer: inout ByteBuffer) {
-        if !inFile && !fileComplete && !fileStarted {
-            // The first body bytes of a part: its headers are complete, so decide what it is.
-            if let disposition = headers.first(where: { $0.0.lowercased() == "content-disposition" })?.1,
-                Self.parameter("name", in: disposition) == fieldName
-            {
-                inFile = true
-                fileStarted = true
-                fileName = Self.parameter("filename", in: disposition)
-            }
+    /// Decides whether the current part is the file, once its headers are complete: at its first body
+    /// bytes, or at its end when it has none (an empty file gets no body callback at all).
+    func recognizeFilePart() {
+        guard !inFile && !fileComplete && !fileStarted else { return }
+        if let disposition = headers.first(where: { $0.0.lowercased() == "content-disposition" })?.1,
+            Self.parameter("name", in: disposition) == fieldName
+        {
+            inFile = true
+            fileStarted = true
+            fileName = Self.parameter("filename", in: disposition)
         }
+    }
+
+    func body(_ buffer: inout ByteBuffer) {
+        recognizeFilePart()
         guard inFile, failure == nil else { return }
         let bytes = buffer.readableBytesView
         fileBytes += bytes.count
@@ -151,6 +155,7 @@ private final class ParseState {
     }
 
     func partComplete() {
+        recognizeFilePart()
         if inFile {
             flush()
             inFile = false

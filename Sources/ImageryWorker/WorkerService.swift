@@ -6,7 +6,8 @@ import Readiness
 import ServiceLifecycle
 
 /// The queue consumer as a service: long-polls, runs jobs with bounded concurrency, extends
-/// visibility while they run, and on graceful shutdown stops receiving and finishes what it holds.
+/// visibility while they run, and on graceful shutdown stops receiving and finishes what it holds,
+/// including what the long poll in progress returns (at most `waitTimeSeconds` later).
 public struct WorkerService: Service {
     public let aws: ImageryAWS
     public let configuration: ImageryConfiguration
@@ -53,11 +54,13 @@ public struct WorkerService: Service {
                 }
                 let messages: [SQSClient.Message]
                 do {
-                    messages = try await cancelWhenGracefulShutdown { [aws, configuration] in
-                        try await aws.sqs.receiveMessages(
-                            queueURL: configuration.queueURL, maxMessages: reserved, waitTimeSeconds: settings.waitTimeSeconds,
-                            visibilityTimeout: settings.visibilityTimeoutSeconds)
-                    }
+                    // Not cut short by a graceful shutdown: SQS keeps serving a long poll whose client has
+                    // gone, so a message arriving meanwhile would be received for nobody and stay invisible
+                    // for the whole visibility timeout. The poll ends within waitTimeSeconds, and whatever
+                    // it brings is run below like any job in flight.
+                    messages = try await aws.sqs.receiveMessages(
+                        queueURL: configuration.queueURL, maxMessages: reserved, waitTimeSeconds: settings.waitTimeSeconds,
+                        visibilityTimeout: settings.visibilityTimeoutSeconds)
                     backoff.reset()
                     failedReceives = 0
                 } catch {

@@ -196,6 +196,28 @@ struct WorkerTests {
         #expect(try await stack.queueDepth() == 0)
     }
 
+    /// Found by the chaos soak (scripts/soak.py): a SIGTERM used to abort the long poll, which SQS
+    /// kept serving, so a message arriving before it ended was received for nobody and stayed
+    /// invisible for the whole visibility timeout (two minutes in the stack) after every drain.
+    @Test("SIGTERM during an idle long poll: a message arriving before the poll ends is processed, not stranded invisible")
+    func sigtermDuringLongPoll() async throws {
+        var settings = ImageryConfiguration.WorkerSettings.forTests
+        settings.waitTimeSeconds = 5
+        settings.visibilityTimeoutSeconds = 120  // a stranded message would stay hidden far longer than this test waits
+        settings.concurrency = 1
+        let stack = try await ImageryLocalStack.deploy(on: try SharedMoto.get(), worker: settings)
+        let worker = try WorkerProcess(environment: stack.childEnvironment)
+        try await eventually("the worker polling an empty queue") { worker.log.contains("consuming") }
+        try await Task.sleep(for: .milliseconds(500))
+        worker.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        let id = try await stack.smuggle(sepiaInput)  // well within the 5 s poll that was running at SIGTERM
+        let status = await worker.waitForExit(timeout: .seconds(30))
+        #expect(status == 0, "log:\n\(worker.log)")
+        #expect(try await stack.state(id)?.state == .processed, "log:\n\(worker.log)")
+        #expect(try await stack.queueDepth() == 0)
+    }
+
     @Test("moto stopped and restarted under a running worker: it backs off, keeps running and recovers")
     func motoRestart() async throws {
         let port = try closedLoopbackPort()
