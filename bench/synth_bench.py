@@ -173,7 +173,7 @@ def ms(seconds: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("infra", help="the release build of infra")
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "10")))
+    parser.add_argument("--runs", type=int, default=10, help="alternating rounds (default 10)")
     parser.add_argument("--no-cdk", action="store_true", help="leave the CDK side out even if aws-cdk-lib is installed")
     args = parser.parse_args()
     infra = str(Path(args.infra).resolve())
