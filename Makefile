@@ -93,9 +93,9 @@ bench-deploy: deps ## infra deploy vs aws cloudformation deploy of the full temp
 	$(SWIFT) build -c release --product infra
 	RUNS=$${RUNS:-5} INFRA=$(abspath .build/release/infra) $(PYTHON) bench/deploy.py
 
-bench-synth: bench-deps ## infra synth (release) vs troposphere and the AWS CDK writing the same template -> bench/results/synth.txt
-	$(SWIFT) build -c release --product infra
-	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) synth_bench.py $(abspath .build/release/infra) $(BENCH_SYNTH_ARGS)
+bench-synth: bench-deps ## infra synth (release, as make release links it) vs troposphere and the AWS CDK writing the same template -> bench/results/synth.txt
+	$(SWIFT) build $(RELEASE_FLAGS) --product infra
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) synth_bench.py $(RELEASE_BIN)/infra $(BENCH_SYNTH_ARGS)
 
 RELEASE_FLAGS := -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)

@@ -240,8 +240,10 @@ def main() -> int:
     ratio_all = tropo / infra_all
 
     info = benchlib.machine()
+    linked = benchlib.command_output(["ldd", infra])
+    runtime = "Swift runtime linked dynamically" if "libswiftCore" in linked else "Swift runtime linked statically"
     versions = {
-        "infra": f"{infra} (release)",
+        "infra": f"{infra} (release, {runtime}; {len(linked.splitlines())} shared libraries at start)",
         "troposphere": version("troposphere"),
         "cfn-flip (troposphere's YAML writer)": version("cfn-flip"),
         "PyYAML (equivalence check)": version("PyYAML"),

@@ -122,21 +122,171 @@ enum PlainScalarSafety {
         return looksNumeric(text) || looksLikeTimestamp(text)
     }
 
-    private static func looksNumeric(_ text: String) -> Bool {
-        // Binary, octal (1.1 `0755` and 1.2 `0o755`) and hex, underscores allowed.
-        if text.wholeMatch(of: /[-+]?0(b[01_]+|o[0-7_]+|x[0-9a-fA-F_]+)/) != nil { return true }
-        // Decimal ints and floats, with 1.1 underscores and Psych's commas.
-        if text.wholeMatch(of: /[-+]?([0-9][0-9_,]*(\.[0-9_]*)?|\.[0-9][0-9_]*)([eE][-+]?[0-9]+)?/) != nil {
-            return true
-        }
-        // Sexagesimal ints and floats (`1:30:00`, `190:20:30.15`).
-        if text.wholeMatch(of: /[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?/) != nil { return true }
-        return text.wholeMatch(of: /[-+]?\.(inf|Inf|INF|nan|NaN|NAN)/) != nil
+    // Hand-written matchers, each equivalent to the regex in its comment (PlainScalarSafetyTests checks
+    // them against those regexes). A regex literal is parsed again at run time on every call, which was a
+    // third of `infra synth`'s own CPU time; a shared compiled Regex is not Sendable.
+    static func looksNumeric(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return radixInt(bytes) || decimal(bytes) || sexagesimal(bytes) || specialFloat(bytes)
     }
 
-    private static func looksLikeTimestamp(_ text: String) -> Bool {
-        if text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil { return true }
-        let dateTime = /[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?/
-        return text.wholeMatch(of: dateTime) != nil
+    static func looksLikeTimestamp(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return date(bytes) || dateTime(bytes)
+    }
+
+    /// `[-+]?0(b[01_]+|o[0-7_]+|x[0-9a-fA-F_]+)`: binary, octal (1.1 `0755` is a decimal match) and hex.
+    static func radixInt(_ bytes: [UInt8]) -> Bool {
+        var s = ByteScanner(bytes)
+        s.skipSign()
+        guard s.eat(UInt8(ascii: "0")) else { return false }
+        let digits: (UInt8) -> Bool
+        if s.eat(UInt8(ascii: "b")) {
+            digits = { $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") || $0 == UInt8(ascii: "_") }
+        } else if s.eat(UInt8(ascii: "o")) {
+            digits = { (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) || $0 == UInt8(ascii: "_") }
+        } else if s.eat(UInt8(ascii: "x")) {
+            digits = { ByteScanner.isHex($0) || $0 == UInt8(ascii: "_") }
+        } else {
+            return false
+        }
+        return s.eatRun(digits) > 0 && s.atEnd
+    }
+
+    /// `[-+]?([0-9][0-9_,]*(\.[0-9_]*)?|\.[0-9][0-9_]*)([eE][-+]?[0-9]+)?`: decimal ints and floats,
+    /// with 1.1 underscores and Psych's commas.
+    static func decimal(_ bytes: [UInt8]) -> Bool {
+        var s = ByteScanner(bytes)
+        s.skipSign()
+        if s.eat(ByteScanner.isDigit) {
+            s.eatRun { ByteScanner.isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ",") }
+            if s.eat(UInt8(ascii: ".")) {
+                s.eatRun { ByteScanner.isDigit($0) || $0 == UInt8(ascii: "_") }
+            }
+        } else if s.eat(UInt8(ascii: ".")) {
+            guard s.eat(ByteScanner.isDigit) else { return false }
+            s.eatRun { ByteScanner.isDigit($0) || $0 == UInt8(ascii: "_") }
+        } else {
+            return false
+        }
+        if s.eat(UInt8(ascii: "e")) || s.eat(UInt8(ascii: "E")) {
+            s.skipSign()
+            guard s.eatRun(ByteScanner.isDigit) > 0 else { return false }
+        }
+        return s.atEnd
+    }
+
+    /// `[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?`: sexagesimal ints and floats (`1:30:00`, `190:20:30.15`).
+    static func sexagesimal(_ bytes: [UInt8]) -> Bool {
+        var s = ByteScanner(bytes)
+        s.skipSign()
+        guard s.eat(ByteScanner.isDigit) else { return false }
+        s.eatRun { ByteScanner.isDigit($0) || $0 == UInt8(ascii: "_") }
+        var groups = 0
+        while s.eat(UInt8(ascii: ":")) {
+            // Greedy is exact here: a second digit left unread could only be followed by ':', '.' or the end.
+            guard s.eatSexagesimalDigits() else { return false }
+            groups += 1
+        }
+        guard groups > 0 else { return false }
+        if s.eat(UInt8(ascii: ".")) {
+            s.eatRun { ByteScanner.isDigit($0) || $0 == UInt8(ascii: "_") }
+        }
+        return s.atEnd
+    }
+
+    /// `[-+]?\.(inf|Inf|INF|nan|NaN|NAN)`.
+    static func specialFloat(_ bytes: [UInt8]) -> Bool {
+        var s = ByteScanner(bytes)
+        s.skipSign()
+        guard s.eat(UInt8(ascii: ".")) else { return false }
+        return ["inf", "Inf", "INF", "nan", "NaN", "NAN"].contains { bytes[s.index...].elementsEqual($0.utf8) }
+    }
+
+    /// `[0-9]{4}-[0-9]{2}-[0-9]{2}`.
+    static func date(_ bytes: [UInt8]) -> Bool {
+        var s = ByteScanner(bytes)
+        return s.eatDigits(4...4) && s.eat(UInt8(ascii: "-")) && s.eatDigits(2...2) && s.eat(UInt8(ascii: "-"))
+            && s.eatDigits(2...2) && s.atEnd
+    }
+
+    /// `[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?`
+    static func dateTime(_ bytes: [UInt8]) -> Bool {
+        var s = ByteScanner(bytes)
+        guard s.eatDigits(4...4), s.eat(UInt8(ascii: "-")), s.eatDigits(1...2), s.eat(UInt8(ascii: "-")),
+              s.eatDigits(1...2) else { return false }
+        if !(s.eat(UInt8(ascii: "T")) || s.eat(UInt8(ascii: "t"))) {
+            guard s.eatRun(ByteScanner.isBlank) > 0 else { return false }
+        }
+        guard s.eatDigits(1...2), s.eat(UInt8(ascii: ":")), s.eatDigits(2...2), s.eat(UInt8(ascii: ":")),
+              s.eatDigits(2...2) else { return false }
+        if s.eat(UInt8(ascii: ".")) {
+            s.eatRun(ByteScanner.isDigit)
+        }
+        if s.atEnd { return true }
+        s.eatRun(ByteScanner.isBlank)
+        if !s.eat(UInt8(ascii: "Z")) {
+            guard s.eat(UInt8(ascii: "-")) || s.eat(UInt8(ascii: "+")), s.eatDigits(1...2) else { return false }
+            if s.eat(UInt8(ascii: ":")) {
+                guard s.eatDigits(2...2) else { return false }
+            }
+        }
+        return s.atEnd
+    }
+}
+
+/// A cursor over a string's UTF-8 bytes for the fixed ASCII patterns above.
+struct ByteScanner {
+    let bytes: [UInt8]
+    private(set) var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { index == bytes.count }
+
+    static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+    static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+    static func isHex(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    mutating func eat(_ byte: UInt8) -> Bool {
+        eat { $0 == byte }
+    }
+
+    mutating func eat(_ matches: (UInt8) -> Bool) -> Bool {
+        guard index < bytes.count, matches(bytes[index]) else { return false }
+        index += 1
+        return true
+    }
+
+    /// Consumes the longest run of matching bytes and returns its length.
+    @discardableResult
+    mutating func eatRun(_ matches: (UInt8) -> Bool) -> Int {
+        let start = index
+        while eat(matches) {}
+        return index - start
+    }
+
+    mutating func skipSign() {
+        _ = eat(UInt8(ascii: "-")) || eat(UInt8(ascii: "+"))
+    }
+
+    /// Between `count.lowerBound` and `count.upperBound` digits, as many as there are (greedy).
+    mutating func eatDigits(_ count: ClosedRange<Int>) -> Bool {
+        var eaten = 0
+        while eaten < count.upperBound, eat(Self.isDigit) { eaten += 1 }
+        return eaten >= count.lowerBound
+    }
+
+    /// `[0-5]?[0-9]`, greedy.
+    mutating func eatSexagesimalDigits() -> Bool {
+        if index + 1 < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "5")).contains(bytes[index]),
+           Self.isDigit(bytes[index + 1]) {
+            index += 2
+            return true
+        }
+        return eat(Self.isDigit)
     }
 }
