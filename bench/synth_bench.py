@@ -208,6 +208,11 @@ def main() -> int:
         print(f"round {round_index + 1}/{args.runs}: " + ", ".join(f"{s.name} {ms(s.runs[-1].wall)}" for s in sides),
               flush=True)
 
+    # What infra costs before it does any synth work: exec, dynamic libraries, Swift and Foundation start.
+    start_runs = [benchlib.run_measured([infra, "--help"]) for _ in range(args.runs)]
+    start_wall = benchlib.median(r.wall for r in start_runs)
+    start_cpu = benchlib.median(r.cpu for r in start_runs)
+
     def output(side: Side, round_index: int) -> Path:
         return work / f"run{round_index}" / side.name.replace(" ", "_").replace("-", "") / side.output
 
@@ -250,7 +255,7 @@ def main() -> int:
         "aws-cdk-lib": version("aws-cdk-lib") + ("" if cdk_ok else f" (CDK side not run: {cdk_reason})"),
         "node": benchlib.command_output(["node", "--version"]) or "not found",
         "command": f"make bench-synth  (bench/synth_bench.py, {args.runs} alternating rounds after one warm-up each; "
-                   "wall = whole process, medians)",
+                   "wall = whole process, medians; cpu = user + system from GNU time, 10 ms resolution)",
     }
     lines = ["# Synth: infra synth (Swift, release) vs troposphere" + (" vs AWS CDK" if cdk_ok else ""), ""]
     lines += benchlib.machine_lines(info, versions)
@@ -261,6 +266,8 @@ def main() -> int:
     lines += ["", "per-run wall (ms):"]
     for side in sides:
         lines.append(f"  {side.name:32} " + ", ".join(f"{r.wall * 1000:.0f}" for r in side.runs))
+    lines += ["", f"infra's process start alone (`infra --help`, {len(start_runs)} runs): median wall {ms(start_wall)}, "
+              f"cpu {ms(start_cpu)}"]
     lines += ["",
               f"ratio troposphere / infra synth --template imagery: {ratio:.1f}x (target >= {TARGET_SPEEDUP:.0f}x: "
               f"{'met' if ratio >= TARGET_SPEEDUP else 'NOT met'})",
@@ -276,6 +283,9 @@ def main() -> int:
         benchlib.Figure("Synth: troposphere / infra synth, whole process (median wall)",
                         f"{ratio:.1f}x ({ms(infra_one)} vs {ms(tropo)}; all three files {ms(infra_all)}, {ratio_all:.1f}x)",
                         f">= {TARGET_SPEEDUP:.0f}x", ratio >= TARGET_SPEEDUP),
+        benchlib.Figure("Synth: troposphere / infra synth, CPU time (user + system, median)",
+                        f"{cpu[sides[1].name] / cpu[sides[0].name]:.1f}x ({ms(cpu[sides[0].name])} vs "
+                        f"{ms(cpu[sides[1].name])}; infra's start alone, `infra --help`: {ms(start_cpu)})"),
         benchlib.Figure("Synth: same template as troposphere (semantic compare)",
                         "equivalent" if equivalent_tropo else "**differs** (see results/synth.txt)", "equivalent",
                         equivalent_tropo),
