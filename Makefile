@@ -22,7 +22,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: bench bench-deps bench-deploy soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami
+.PHONY: bench bench-deps bench-deploy bench-synth soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -94,6 +94,10 @@ bench-deploy: deps ## infra deploy vs aws cloudformation deploy of the full temp
 	$(SWIFT) build $(RELEASE_FLAGS) --product infra
 	RUNS=$${RUNS:-7} INFRA=$(RELEASE_BIN)/infra $(PYTHON) bench/deploy.py
 
+bench-synth: bench-deps ## infra synth (release, as make release links it) vs troposphere and the AWS CDK writing the same template -> bench/results/synth.txt
+	$(SWIFT) build $(RELEASE_FLAGS) --product infra
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) synth_bench.py $(RELEASE_BIN)/infra $(BENCH_SYNTH_ARGS)
+
 RELEASE_FLAGS := -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)
 PUBLIC_DIR  ?= Sources/ImageryServer/public
@@ -138,23 +142,25 @@ BENCH_PY          := $(BENCH_VENV)/bin/python
 BENCH_TIMEOUT     ?= 900
 BENCH_WORKER_ARGS ?=
 BENCH_SERVER_ARGS ?=
+BENCH_SYNTH_ARGS  ?=
 
 $(BENCH_VENV)/.installed: bench/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
 	touch $@
 
-bench-deps: $(BENCH_VENV)/.installed ## Install what make bench needs: wrk, GNU time, curl (Debian) and .venv-bench (Pillow, numpy, moto)
+bench-deps: $(BENCH_VENV)/.installed ## Install what make bench needs: wrk, GNU time, curl (Debian) and .venv-bench (Pillow, numpy, moto, troposphere, aws-cdk-lib)
 	@missing=""; for p in $(BENCH_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 
-bench: deps bench-deps ## Benchmarks (worker vs Pillow, server under wrk vs direct DynamoDB); writes bench/results/ and bench/RESULTS.md
+bench: deps bench-deps ## All benchmarks (worker vs Pillow, server, idle cost, synth vs troposphere/CDK, deploy vs AWS CLI) -> bench/results/, bench/RESULTS.md
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-worker
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(BENCH_WORKER_ARGS)
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_server.py $(RELEASE_BIN)/imagery-server $(BENCH_SERVER_ARGS)
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_idle.py $(RELEASE_BIN)/imagery-worker $(RELEASE_BIN)/imagery-server
+	$(MAKE) bench-synth
 	$(MAKE) bench-deploy
 	cd bench && ../$(BENCH_PY) report.py
 

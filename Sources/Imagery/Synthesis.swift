@@ -65,8 +65,15 @@ public enum Synthesizer {
 
     /// Every file `infra synth` writes, in a stable order.
     public static func artifacts() throws -> [Artifact] {
-        var artifacts = try allTemplates().map { Artifact(path: "templates/\($0.name).yaml", contents: $0.yaml) }
-        artifacts.append(Artifact(path: "packer/imagery.pkr.hcl", contents: try ImageryPacker.render()))
+        try artifacts(of: allTemplates(), packer: true)
+    }
+
+    /// The files for templates already rendered (so `infra synth` renders each once), and the Packer template if asked.
+    public static func artifacts(of templates: [SynthesizedTemplate], packer: Bool) throws -> [Artifact] {
+        var artifacts = templates.map { Artifact(path: "templates/\($0.name).yaml", contents: $0.yaml) }
+        if packer {
+            artifacts.append(Artifact(path: "packer/imagery.pkr.hcl", contents: try ImageryPacker.render()))
+        }
         return artifacts
     }
 }

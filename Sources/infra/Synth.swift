@@ -17,12 +17,19 @@ struct Synth: ParsableCommand {
     @Flag(name: .long, help: "Write nothing; exit 1 with a diff if the files differ from what would be generated.")
     var check = false
 
+    @Option(help: ArgumentHelp("Only this template, without the Packer file.", valueName: "name"))
+    var template: TemplateChoice?
+
     func run() throws {
         let templates: [SynthesizedTemplate]
         let artifacts: [Artifact]
         do {
-            templates = try Synthesizer.allTemplates()
-            artifacts = try Synthesizer.artifacts()
+            if let template {
+                templates = [try Synthesizer.synthesize(name: template.rawValue)]
+            } else {
+                templates = try Synthesizer.allTemplates()
+            }
+            artifacts = try Synthesizer.artifacts(of: templates, packer: template == nil)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)

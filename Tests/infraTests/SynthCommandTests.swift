@@ -69,6 +69,32 @@ import TestSupport
         #expect(try String(contentsOf: file, encoding: .utf8).contains("VisibilityTimeout: 30"))
     }
 
+    @Test func oneTemplateWritesOnlyThatFileWithTheSameBytes() throws {
+        let full = try temporaryDirectory(), single = try temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: full)
+            try? FileManager.default.removeItem(at: single)
+        }
+        #expect(try run(["synth", "--out-dir", full.path]).status == 0)
+        let result = try run(["synth", "--template", "imagery", "--out-dir", single.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try FileManager.default.subpathsOfDirectory(atPath: single.path).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".hcl") }
+        #expect(written == ["templates/imagery.yaml"])
+        let expected = try Data(contentsOf: full.appendingPathComponent("templates/imagery.yaml"))
+        #expect(try Data(contentsOf: single.appendingPathComponent("templates/imagery.yaml")) == expected)
+        #expect(result.stdout.contains("templates/imagery.yaml: 40 resources"))
+        #expect(!result.stdout.contains("imagery-local"))
+        #expect(!result.stdout.contains("packer/"))
+        #expect(try run(["synth", "--check", "--template", "imagery", "--out-dir", single.path]).stdout.contains("1 files up to date"))
+    }
+
+    @Test func unknownTemplateIsAUsageErrorThatNamesTheChoices() throws {
+        let result = try run(["synth", "--template", "imagery-prod"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("imagery-prod"))
+        #expect(result.stderr.contains("imagery-local"))
+    }
+
     @Test func unknownFlagIsAUsageError() throws {
         let result = try run(["synth", "--bogus"])
         #expect(result.status == 64)
