@@ -146,5 +146,15 @@ bench: deps bench-deps ## Benchmarks (worker vs Pillow, server under wrk vs dire
 	$(MAKE) bench-deploy
 	cd bench && ../$(BENCH_PY) report.py
 
+# Fuzzing (Fuzz/README.md): every module, dependencies included, built with -sanitize=fuzzer,address
+# into .build-fuzz (apart from the normal build); work corpora and crash artifacts in .build-fuzz/work.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= multipart image cfn-xml aws-json shared-config
+
+.PHONY: fuzz
+fuzz: ## libFuzzer+ASan: build Fuzz/, run each target FUZZ_SECONDS (60) s from Fuzz/corpora -> bench/results/fuzz.txt
+	cd Fuzz && $(SWIFT) build -c release --sanitize=fuzzer --sanitize=address --build-path ../.build-fuzz
+	$(PYTHON) Fuzz/run.py --bin .build-fuzz/release --seconds $(FUZZ_SECONDS) --out bench/results/fuzz.txt $(FUZZ_TARGETS)
+
 clean: ## Remove build products
 	rm -rf .build .build-* $(HCL2_VENV) $(BENCH_VENV) bench/work
