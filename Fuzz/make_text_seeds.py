@@ -38,8 +38,7 @@ def png(width, height, color_type=2, rows=None):
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
-# A baseline JPEG of 8x8 grey pixels (libjpeg-turbo's own output for that image, written out byte by byte
-# would be long; the smallest legal stream is enough for the multipart sniffer, which reads 8 bytes).
+# The start of a JFIF file: the upload path only sniffs the first bytes (decoding is the worker's, fuzzed by fuzz-image).
 JPEG_PREFIX = bytes([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 

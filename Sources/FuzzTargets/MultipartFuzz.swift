@@ -11,7 +11,7 @@ import NIOCore
 /// never change what is accepted.
 enum MultipartFuzz {
     /// The body limit of the fuzzed receiver; small, so the fuzzer also reaches the 413 path.
-    static let maxBodyBytes = 16_384
+    static let maxBodyBytes = 2048
 
     static func run(_ data: Data) -> [FuzzResult] {
         let newline = data.firstIndex(of: 0x0A) ?? data.endIndex

@@ -25,7 +25,7 @@ struct MultipartFuzzReplayTests {
             await FuzzTarget.multipart.run(try Data(contentsOf: directory.appendingPathComponent(name)))
         }
         let browser = try await results("browser-png")
-        #expect(browser.first == .value(step: "receive", summary: "png 75 bytes, file name Optional(\"cat.png\")"))
+        #expect(browser.first == .value(step: "receive", summary: "png 79 bytes, file name Optional(\"cat.png\")"))
         let notImage = try await results("not-an-image")
         #expect(notImage.first.map { "\($0)" }?.contains("415 unsupported_media_type") == true, "\(notImage)")
         let wrongType = try await results("wrong-content-type")
