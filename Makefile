@@ -164,5 +164,18 @@ bench: deps bench-deps ## All benchmarks (worker vs Pillow, server, idle cost, s
 	$(MAKE) bench-deploy
 	cd bench && ../$(BENCH_PY) report.py
 
+# Fuzzing (Fuzz/README.md): every module, dependencies included, built with -sanitize=fuzzer,address
+# into .build-fuzz (apart from the normal build); work corpora and crash artifacts in .build-fuzz/work.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= multipart image cfn-xml aws-json shared-config
+# swiftc keeps only the last -sanitize= flag, and SwiftPM orders its --sanitize list at random: one
+# combined flag last, after --sanitize=fuzzer (which keeps SwiftPM from renaming main; libFuzzer has it).
+FUZZ_BUILD_FLAGS := -c release --build-path ../.build-fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address
+
+.PHONY: fuzz
+fuzz: ## libFuzzer+ASan: build Fuzz/, run each target FUZZ_SECONDS (60) s from Fuzz/corpora -> bench/results/fuzz.txt
+	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS)
+	$(PYTHON) Fuzz/run.py --bin .build-fuzz/release --seconds $(FUZZ_SECONDS) --out bench/results/fuzz.txt $(FUZZ_TARGETS)
+
 clean: ## Remove build products
 	rm -rf .build .build-* $(HCL2_VENV) $(BENCH_VENV) bench/work

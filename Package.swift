@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "infra", targets: ["infra"]),
         .executable(name: "imagery-server", targets: ["imagery-server"]),
         .executable(name: "imagery-worker", targets: ["imagery-worker"]),
+        // For the libFuzzer package in Fuzz/, which builds against this one by path.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -87,6 +89,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The fuzz entry points: bytes in, a value or a clear error out (Fuzz/ runs them under libFuzzer,
+        // the module tests replay the committed corpora through them).
+        .target(name: "FuzzTargets", dependencies: ["ImageryServer", "ImageProcessing", "AWSClient"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "YAML"]),
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
@@ -95,14 +100,14 @@ let package = Package(
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport", "FuzzTargets"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
-        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs", "FuzzTargets"]),
         .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport"]),
         .testTarget(
             name: "ImageryServerTests",
             dependencies: [
-                "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport",
+                "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport", "FuzzTargets",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

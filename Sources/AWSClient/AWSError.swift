@@ -115,7 +115,8 @@ public enum AWSErrorDecoder {
         if code == nil, let headerType = response.header("x-amzn-ErrorType") {
             code = headerType
         }
-        let resolved = code.map(cleanCode) ?? codeFromStatus(response.status)
+        // A code that cleans to nothing (`"__type": "#"`) names nothing: fall back to the status.
+        let resolved = code.map(cleanCode).flatMap { $0.isEmpty ? nil : $0 } ?? codeFromStatus(response.status)
         return AWSError(
             service: service, operation: operation, status: response.status, code: resolved,
             message: message.flatMap { $0.isEmpty ? nil : $0 }, requestID: requestID, queryCompatibleCode: queryCompatibleCode)

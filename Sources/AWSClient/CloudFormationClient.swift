@@ -181,9 +181,9 @@ public struct CloudFormationClient: Sendable {
             var p = QueryParameters()
             p.add("StackName", name)
             p.add("NextToken", token)
-            let result = try await client.query(service: .cloudFormation, action: "DescribeStacks", parameters: p)
-            stacks += result.members("Stacks").map(Self.stack)
-            token = result.string("NextToken").flatMap { $0.isEmpty ? nil : $0 }
+            let page = Self.stacksPage(try await client.query(service: .cloudFormation, action: "DescribeStacks", parameters: p))
+            stacks += page.items
+            token = page.nextToken
         } while token != nil
         return stacks
     }
@@ -198,13 +198,7 @@ public struct CloudFormationClient: Sendable {
     public func describeStackResources(name: String) async throws -> [StackResource] {
         var p = QueryParameters()
         p.add("StackName", name)
-        let result = try await client.query(service: .cloudFormation, action: "DescribeStackResources", parameters: p)
-        return result.members("StackResources").map { node in
-            StackResource(
-                logicalResourceID: node.string("LogicalResourceId") ?? "", physicalResourceID: node.string("PhysicalResourceId"),
-                resourceType: node.string("ResourceType") ?? "", resourceStatus: node.string("ResourceStatus") ?? "",
-                resourceStatusReason: node.string("ResourceStatusReason"))
-        }
+        return Self.stackResources(try await client.query(service: .cloudFormation, action: "DescribeStackResources", parameters: p))
     }
 
     /// The template body as last submitted (`stage`: Original or Processed).
@@ -257,23 +251,13 @@ public struct CloudFormationClient: Sendable {
             p.add("ChangeSetName", name)
             p.add("StackName", stackName)
             p.add("NextToken", token)
-            let r = try await client.query(service: .cloudFormation, action: "DescribeChangeSet", parameters: p)
-            let changes = r.members("Changes").map { node -> Change in
-                let rc = node.first("ResourceChange")
-                return Change(
-                    action: rc?.string("Action"), logicalResourceID: rc?.string("LogicalResourceId"),
-                    physicalResourceID: rc?.string("PhysicalResourceId"), resourceType: rc?.string("ResourceType"),
-                    replacement: rc?.string("Replacement"))
-            }
+            let page = Self.changeSetPage(try await client.query(service: .cloudFormation, action: "DescribeChangeSet", parameters: p))
             if changeSet == nil {
-                changeSet = ChangeSet(
-                    changeSetID: r.string("ChangeSetId"), changeSetName: r.string("ChangeSetName"), stackID: r.string("StackId"),
-                    status: r.string("Status") ?? "", statusReason: r.string("StatusReason"), executionStatus: r.string("ExecutionStatus"),
-                    changes: changes)
+                changeSet = page.changeSet
             } else {
-                changeSet?.changes += changes
+                changeSet?.changes += page.changeSet.changes
             }
-            token = r.string("NextToken").flatMap { $0.isEmpty ? nil : $0 }
+            token = page.nextToken
         } while token != nil
         return changeSet ?? ChangeSet(status: "", changes: [])
     }
@@ -293,6 +277,53 @@ public struct CloudFormationClient: Sendable {
     }
 
     // MARK: Decoding
+
+    /// One page of a paged list: its items and the token of the next page (`nil` on the last).
+    public struct Page<Item: Sendable & Equatable>: Sendable, Equatable {
+        public var items: [Item]
+        public var nextToken: String?
+    }
+
+    /// The `NextToken` of a result element; an empty token means the last page, as a missing one does.
+    static func nextToken(_ result: XMLNode) -> String? {
+        result.string("NextToken").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Decodes a `DescribeStacksResult` element.
+    public static func stacksPage(_ result: XMLNode) -> Page<Stack> {
+        Page(items: result.members("Stacks").map(stack), nextToken: nextToken(result))
+    }
+
+    /// Decodes a `DescribeStackEventsResult` element (events newest first, as sent).
+    public static func stackEventsPage(_ result: XMLNode) -> Page<StackEvent> {
+        Page(items: result.members("StackEvents").map(event), nextToken: nextToken(result))
+    }
+
+    /// Decodes a `DescribeStackResourcesResult` element.
+    public static func stackResources(_ result: XMLNode) -> [StackResource] {
+        result.members("StackResources").map { node in
+            StackResource(
+                logicalResourceID: node.string("LogicalResourceId") ?? "", physicalResourceID: node.string("PhysicalResourceId"),
+                resourceType: node.string("ResourceType") ?? "", resourceStatus: node.string("ResourceStatus") ?? "",
+                resourceStatusReason: node.string("ResourceStatusReason"))
+        }
+    }
+
+    /// Decodes a `DescribeChangeSetResult` element: the change set with this page's changes.
+    public static func changeSetPage(_ r: XMLNode) -> (changeSet: ChangeSet, nextToken: String?) {
+        let changes = r.members("Changes").map { node -> Change in
+            let rc = node.first("ResourceChange")
+            return Change(
+                action: rc?.string("Action"), logicalResourceID: rc?.string("LogicalResourceId"),
+                physicalResourceID: rc?.string("PhysicalResourceId"), resourceType: rc?.string("ResourceType"),
+                replacement: rc?.string("Replacement"))
+        }
+        let changeSet = ChangeSet(
+            changeSetID: r.string("ChangeSetId"), changeSetName: r.string("ChangeSetName"), stackID: r.string("StackId"),
+            status: r.string("Status") ?? "", statusReason: r.string("StatusReason"), executionStatus: r.string("ExecutionStatus"),
+            changes: changes)
+        return (changeSet, nextToken(r))
+    }
 
     static func date(_ text: String?) -> Date? { text.flatMap(CredentialDocument.parseISO8601) }
 

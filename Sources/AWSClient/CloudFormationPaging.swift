@@ -74,9 +74,8 @@ extension CloudFormationClient {
             var p = QueryParameters()
             p.add("StackName", name)
             p.add("NextToken", token)
-            let result = try await client.query(service: .cloudFormation, action: "DescribeStackEvents", parameters: p)
-            for node in result.members("StackEvents") {
-                let event = Self.event(node)
+            let page = Self.stackEventsPage(try await client.query(service: .cloudFormation, action: "DescribeStackEvents", parameters: p))
+            for event in page.items {
                 switch decide(event) {
                 case .include: events.append(event)
                 case .includeAndStop:
@@ -85,7 +84,7 @@ extension CloudFormationClient {
                 case .stopBefore: return events
                 }
             }
-            token = result.string("NextToken").flatMap { $0.isEmpty ? nil : $0 }
+            token = page.nextToken
         } while token != nil
         return events
     }

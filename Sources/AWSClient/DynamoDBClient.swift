@@ -48,10 +48,14 @@ public struct DynamoDBClient: Sendable {
 
     /// The item with this key, or `nil`; strongly consistent by default because callers read their own writes.
     public func getItem(table: String, key: [String: AttributeValue], consistentRead: Bool = true) async throws -> [String: AttributeValue]? {
-        let output = try await client.json(
-            service: .dynamoDB, operation: "GetItem", input: GetInput(table: table, key: key, consistentRead: consistentRead),
-            output: ItemOutput.self)
-        return output.item
+        let data = try await client.jsonData(
+            service: .dynamoDB, operation: "GetItem", input: GetInput(table: table, key: key, consistentRead: consistentRead))
+        return try Self.decodeGetItem(data)
+    }
+
+    /// The item in a GetItem response, `nil` when there is none.
+    public static func decodeGetItem(_ data: Data) throws(ResponseDecodeError) -> [String: AttributeValue]? {
+        try AWSClient.decodeJSON(ItemOutput.self, from: data, service: "DynamoDB", operation: "GetItem").item
     }
 
     /// Applies an update expression; returns the attributes `returnValues` asks for (`nil` for `.none`).
@@ -66,11 +70,12 @@ public struct DynamoDBClient: Sendable {
         let data = try await mappingConditionFailure("UpdateItem") {
             try await client.jsonData(service: .dynamoDB, operation: "UpdateItem", input: input)
         }
-        do {
-            return try JSONDecoder().decode(AttributesOutput.self, from: data.isEmpty ? Data("{}".utf8) : data).attributes
-        } catch {
-            throw ResponseDecodeError(service: "DynamoDB", operation: "UpdateItem", detail: "\(error)")
-        }
+        return try Self.decodeUpdateItem(data)
+    }
+
+    /// The attributes an UpdateItem response returns (`nil` when ReturnValues was NONE).
+    public static func decodeUpdateItem(_ data: Data) throws(ResponseDecodeError) -> [String: AttributeValue]? {
+        try AWSClient.decodeJSON(AttributesOutput.self, from: data, service: "DynamoDB", operation: "UpdateItem").attributes
     }
 
     /// Turns ConditionalCheckFailedException into `ConditionalCheckFailed`, which callers treat as an expected outcome.

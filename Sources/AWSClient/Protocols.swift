@@ -67,11 +67,16 @@ extension AWSClient {
             headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: QueryParameters.formBody(action: action, version: version, parameters: parameters))
         let response = try await call(service: service, operation: action, request: request)
+        return try Self.queryResult(response.body, service: service.name, action: action)
+    }
+
+    /// The `<Action>Result` element of a query-protocol response body (the root element if absent).
+    public static func queryResult(_ body: Data, service: String, action: String) throws(ResponseDecodeError) -> XMLNode {
         let root: XMLNode
         do {
-            root = try XMLNode.parse(response.body)
+            root = try XMLNode.parse(body)
         } catch {
-            throw ResponseDecodeError(service: service.name, operation: action, detail: "\(error)")
+            throw ResponseDecodeError(service: service, operation: action, detail: "\(error)")
         }
         return root.first("\(action)Result") ?? root
     }
@@ -83,10 +88,17 @@ extension AWSClient {
         service: AWSService, operation: String, input: Input, output: Output.Type = Output.self, timeout: Duration? = nil
     ) async throws -> Output {
         let data = try await jsonData(service: service, operation: operation, input: input, timeout: timeout)
+        return try Self.decodeJSON(Output.self, from: data, service: service.name, operation: operation)
+    }
+
+    /// Decodes a JSON-protocol response body; an empty body counts as `{}`.
+    public static func decodeJSON<Output: Decodable>(
+        _ type: Output.Type, from data: Data, service: String, operation: String
+    ) throws(ResponseDecodeError) -> Output {
         do {
             return try JSONDecoder().decode(Output.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch {
-            throw ResponseDecodeError(service: service.name, operation: operation, detail: "\(error)")
+            throw ResponseDecodeError(service: service, operation: operation, detail: "\(error)")
         }
     }
 

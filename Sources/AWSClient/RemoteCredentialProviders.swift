@@ -5,9 +5,9 @@ import Foundation
 #endif
 
 /// Parses the JSON credential documents of `credential_process`, ECS and IMDS.
-enum CredentialDocument {
+public enum CredentialDocument {
     /// Reads `AccessKeyId`, `SecretAccessKey`, `SessionToken`/`Token`, `Expiration` (ISO 8601).
-    static func parse(_ data: Data, source: String) throws -> Credentials {
+    public static func parse(_ data: Data, source: String) throws -> Credentials {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             // Never echo the body: it may hold a secret.
             throw CredentialError.failed(source, "response is not a JSON object (\(data.count) bytes)")
@@ -32,7 +32,8 @@ enum CredentialDocument {
         return Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token, expiration: expiration, source: source)
     }
 
-    static func parseISO8601(_ text: String) -> Date? {
+    /// An ISO 8601 timestamp with or without fractional seconds (`2024-05-01T12:00:00Z`, `...00.123Z`).
+    public static func parseISO8601(_ text: String) -> Date? {
         let plain = ISO8601DateFormatter()
         if let date = plain.date(from: text) { return date }
         let fractional = ISO8601DateFormatter()

@@ -35,9 +35,14 @@ public struct SQSClient: Sendable {
 
     /// Sends one message; returns its message id.
     public func sendMessage(queueURL: String, body: String, delaySeconds: Int? = nil) async throws -> String {
-        let output = try await client.json(
-            service: .sqs, operation: "SendMessage", input: SendInput(queueURL: queueURL, body: body, delaySeconds: delaySeconds),
-            output: SendOutput.self)
+        let data = try await client.jsonData(
+            service: .sqs, operation: "SendMessage", input: SendInput(queueURL: queueURL, body: body, delaySeconds: delaySeconds))
+        return try Self.decodeSendMessage(data, sentBody: body)
+    }
+
+    /// The message id in a SendMessage response, checked against the digest of the body that was sent.
+    public static func decodeSendMessage(_ data: Data, sentBody body: String) throws(ResponseDecodeError) -> String {
+        let output = try AWSClient.decodeJSON(SendOutput.self, from: data, service: "SQS", operation: "SendMessage")
         guard let id = output.messageID else {
             throw ResponseDecodeError(service: "SQS", operation: "SendMessage", detail: "no MessageId")
         }
@@ -57,10 +62,15 @@ public struct SQSClient: Sendable {
             queueURL: queueURL, maxNumberOfMessages: maxMessages, waitTimeSeconds: waitTimeSeconds, visibilityTimeout: visibilityTimeout,
             // MessageSystemAttributeNames is the current name; older servers (and moto before it) only know AttributeNames.
             messageSystemAttributeNames: ["All"], attributeNames: ["All"])
-        let output = try await client.json(
-            service: .sqs, operation: "ReceiveMessage", input: input, output: ReceiveOutput.self,
-            timeout: .seconds(max(waitTimeSeconds, 0)) + Self.longPollMargin)
-        return try (output.messages ?? []).map { wire in
+        let data = try await client.jsonData(
+            service: .sqs, operation: "ReceiveMessage", input: input, timeout: .seconds(max(waitTimeSeconds, 0)) + Self.longPollMargin)
+        return try Self.decodeReceiveMessage(data)
+    }
+
+    /// The messages in a ReceiveMessage response, each checked against its body digest.
+    public static func decodeReceiveMessage(_ data: Data) throws(ResponseDecodeError) -> [Message] {
+        let output = try AWSClient.decodeJSON(ReceiveOutput.self, from: data, service: "SQS", operation: "ReceiveMessage")
+        return try (output.messages ?? []).map { wire throws(ResponseDecodeError) in
             guard let id = wire.messageID, let handle = wire.receiptHandle else {
                 throw ResponseDecodeError(service: "SQS", operation: "ReceiveMessage", detail: "message without MessageId or ReceiptHandle")
             }
@@ -86,10 +96,14 @@ public struct SQSClient: Sendable {
 
     /// Queue attributes by name (`ApproximateNumberOfMessages`, `QueueArn`, ...); `["All"]` returns every one.
     public func getQueueAttributes(queueURL: String, names: [String] = ["All"]) async throws -> [String: String] {
-        let output = try await client.json(
-            service: .sqs, operation: "GetQueueAttributes", input: AttributesInput(queueURL: queueURL, attributeNames: names),
-            output: AttributesOutput.self)
-        return output.attributes ?? [:]
+        let data = try await client.jsonData(
+            service: .sqs, operation: "GetQueueAttributes", input: AttributesInput(queueURL: queueURL, attributeNames: names))
+        return try Self.decodeQueueAttributes(data)
+    }
+
+    /// The attributes in a GetQueueAttributes response.
+    public static func decodeQueueAttributes(_ data: Data) throws(ResponseDecodeError) -> [String: String] {
+        try AWSClient.decodeJSON(AttributesOutput.self, from: data, service: "SQS", operation: "GetQueueAttributes").attributes ?? [:]
     }
 
     static func md5Hex(_ text: String) -> String {

@@ -57,18 +57,40 @@ public struct MultipartFileReceiver: Sendable {
         }
         let handle = try FileHandle(forWritingTo: destination)
         defer { try? handle.close() }
-
-        let state = ParseState(fieldName: fieldName, handle: handle)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in state.header(name: name, value: value) }
-        parser.onBody = { buffer in state.body(&buffer) }
-        parser.onPartComplete = { state.partComplete() }
-
-        var total = 0
+        let session = Session(self, boundary: boundary, writingTo: handle)
         for try await chunk in body {
+            try session.consume(chunk)
+        }
+        return try session.finish()
+    }
+
+    /// One upload being parsed: the synchronous core of `receive`, fed the body chunk by chunk.
+    ///
+    /// It needs no request and no spool path, only a handle to write the file's bytes to, so the
+    /// parsing can be driven directly (the fuzz target feeds it arbitrary bytes). Stop at the first
+    /// error: every error is an `APIError` (400, 413, 415) or, for a failed write, the write's error.
+    public final class Session {
+        private let receiver: MultipartFileReceiver
+        private let state: ParseState
+        private let parser: MultipartParser
+        private var total = 0
+
+        public init(_ receiver: MultipartFileReceiver, boundary: String, writingTo handle: FileHandle) {
+            self.receiver = receiver
+            let state = ParseState(fieldName: receiver.fieldName, handle: handle)
+            let parser = MultipartParser(boundary: boundary)
+            parser.onHeader = { name, value in state.header(name: name, value: value) }
+            parser.onBody = { buffer in state.body(&buffer) }
+            parser.onPartComplete = { state.partComplete() }
+            self.state = state
+            self.parser = parser
+        }
+
+        /// Parses the next chunk of the body.
+        public func consume(_ chunk: ByteBuffer) throws {
             total += chunk.readableBytes
-            if total > maxBodyBytes {
-                throw APIError(.contentTooLarge, code: "too_large", message: "the upload exceeds the limit of \(maxBodyBytes) bytes")
+            if total > receiver.maxBodyBytes {
+                throw APIError(.contentTooLarge, code: "too_large", message: "the upload exceeds the limit of \(receiver.maxBodyBytes) bytes")
             }
             do {
                 try parser.execute(chunk)
@@ -77,14 +99,18 @@ public struct MultipartFileReceiver: Sendable {
             }
             if let failure = state.failure { throw failure }
         }
-        if let failure = state.failure { throw failure }
-        guard state.fileComplete else {
-            let detail = state.fileStarted ? "the body ends inside the 'file' part (no closing boundary)" : "no '\(fieldName)' field in the form"
-            throw APIError(.badRequest, code: "malformed_multipart", message: "malformed upload: \(detail)")
+
+        /// Ends the body: what was received, or why it is not an acceptable upload.
+        public func finish() throws -> Received {
+            if let failure = state.failure { throw failure }
+            guard state.fileComplete else {
+                let detail = state.fileStarted ? "the body ends inside the 'file' part (no closing boundary)" : "no '\(receiver.fieldName)' field in the form"
+                throw APIError(.badRequest, code: "malformed_multipart", message: "malformed upload: \(detail)")
+            }
+            // A file shorter than any signature never reached the sniff in `body`.
+            guard let format = state.format ?? state.sniffNow() else { throw state.failure ?? ParseState.notAnImage }
+            return Received(format: format, byteCount: state.fileBytes, fileName: state.fileName)
         }
-        // A file shorter than any signature never reached the sniff in `body`.
-        guard let format = state.format ?? state.sniffNow() else { throw state.failure ?? ParseState.notAnImage }
-        return Received(format: format, byteCount: state.fileBytes, fileName: state.fileName)
     }
 }
 
