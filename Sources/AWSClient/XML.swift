@@ -49,6 +49,11 @@ public struct XMLNode: Sendable, Equatable {
 
     /// Parses a document and returns its root element.
     public static func parse(_ data: Data) throws -> XMLNode {
+        // FoundationXML traps on some invalid UTF-8 in element names (found by fuzz-cfn-xml and
+        // fuzz-aws-json; reproducers in Fuzz/regressions/); AWS sends UTF-8, so anything else is refused here.
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw XMLDecodeError(detail: "the body is not valid UTF-8 (\(data.count) bytes)")
+        }
         let delegate = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = delegate

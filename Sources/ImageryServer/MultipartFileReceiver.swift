@@ -73,6 +73,7 @@ public struct MultipartFileReceiver: Sendable {
         private let receiver: MultipartFileReceiver
         private let state: ParseState
         private let parser: MultipartParser
+        private var headerNames: HeaderNameGuard
         private var total = 0
 
         public init(_ receiver: MultipartFileReceiver, boundary: String, writingTo handle: FileHandle) {
@@ -84,6 +85,7 @@ public struct MultipartFileReceiver: Sendable {
             parser.onPartComplete = { state.partComplete() }
             self.state = state
             self.parser = parser
+            self.headerNames = HeaderNameGuard(boundary: boundary)
         }
 
         /// Parses the next chunk of the body.
@@ -92,6 +94,7 @@ public struct MultipartFileReceiver: Sendable {
             if total > receiver.maxBodyBytes {
                 throw APIError(.contentTooLarge, code: "too_large", message: "the upload exceeds the limit of \(receiver.maxBodyBytes) bytes")
             }
+            try headerNames.check(chunk.readableBytesView)
             do {
                 try parser.execute(chunk)
             } catch {
@@ -209,5 +212,76 @@ private final class ParseState {
             return result
         }
         return nil
+    }
+}
+
+/// Refuses a non-ASCII byte in a part's header name before MultipartKit's parser sees it.
+///
+/// multipart-kit 4.7.1 looks each header-name byte up in a 128-entry table
+/// (`UInt8.isAllowedHeaderFieldNameCharacter`), so a byte from 0x80 up traps and takes the whole
+/// server down (found by fuzz-multipart; reproducer in Fuzz/regressions/multipart/). This follows
+/// the parser's states over the raw bytes — preamble, delimiter, header lines, body — just far
+/// enough to know when a header name is being read. Where the parser would reject the syntax
+/// anyway it stops looking and leaves the 400 to the parser.
+struct HeaderNameGuard {
+    private enum State {
+        /// Looking for the delimiter; `matched` bytes of it seen. The preamble also accepts it without the leading CRLF.
+        case searching(matched: Int, preamble: Bool)
+        /// Right after a delimiter: CR starts a part, `-` ends the body.
+        case afterDelimiter
+        case delimiterLF
+        /// In a header name; `empty` until its first byte.
+        case name(empty: Bool)
+        case value
+        case valueLF
+        case headersEndLF
+        /// The epilogue, or syntax the parser refuses on its own.
+        case done
+    }
+
+    private let delimiter: [UInt8]
+    private var state = State.searching(matched: 0, preamble: true)
+
+    init(boundary: String) {
+        delimiter = Array("\r\n--\(boundary)".utf8)
+    }
+
+    mutating func check(_ bytes: ByteBufferView) throws(APIError) {
+        for byte in bytes {
+            switch state {
+            case .searching(let matched, let preamble):
+                if byte == delimiter[matched] {
+                    state = matched + 1 == delimiter.count ? .afterDelimiter : .searching(matched: matched + 1, preamble: preamble)
+                } else if preamble && matched == 0 && byte == UInt8(ascii: "-") {
+                    state = .searching(matched: 3, preamble: true)
+                } else {
+                    state = .searching(matched: byte == UInt8(ascii: "\r") ? 1 : 0, preamble: preamble)
+                }
+            case .afterDelimiter:
+                state = byte == UInt8(ascii: "\r") ? .delimiterLF : .done
+            case .delimiterLF:
+                state = byte == UInt8(ascii: "\n") ? .name(empty: true) : .done
+            case .name(let empty):
+                if byte == UInt8(ascii: ":") && !empty {
+                    state = .value
+                } else if byte == UInt8(ascii: "\r") && empty {
+                    state = .headersEndLF
+                } else if byte >= 0x80 {
+                    throw APIError(
+                        .badRequest, code: "malformed_multipart",
+                        message: "a part header name contains the non-ASCII byte 0x\(String(byte, radix: 16)); header names are ASCII tokens (RFC 7230)")
+                } else {
+                    state = .name(empty: false)
+                }
+            case .value:
+                if byte == UInt8(ascii: "\r") { state = .valueLF }
+            case .valueLF:
+                state = byte == UInt8(ascii: "\n") ? .name(empty: true) : .done
+            case .headersEndLF:
+                state = byte == UInt8(ascii: "\n") ? .searching(matched: 0, preamble: false) : .done
+            case .done:
+                return
+            }
+        }
     }
 }
