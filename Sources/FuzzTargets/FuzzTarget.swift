@@ -88,20 +88,32 @@ extension FuzzTarget {
     }
 
     private func blockingRun(_ data: Data) -> [FuzzResult] {
-        let box = ResultBox()
+        let box = ResultBox(input: data)
         let done = DispatchSemaphore(value: 0)
         Task {
-            box.results = await run(data)
+            // The input is dropped before the signal: the Task itself may be freed only later, and
+            // libFuzzer's leak check must not see the input still held by it.
+            do {
+                let input = box.input
+                box.input = Data()
+                box.results = await run(input)
+            }
             done.signal()
         }
         done.wait()
-        return box.results
+        let results = box.results
+        box.results = []
+        return results
     }
 }
 
-/// Carries results out of the Task in `blockingRun`; the semaphore orders the write before the read.
+/// Carries the input into and the results out of the Task in `blockingRun`; the semaphore orders
+/// the writes before the reads.
 private final class ResultBox: @unchecked Sendable {
+    var input: Data
     var results: [FuzzResult] = []
+
+    init(input: Data) { self.input = input }
 }
 
 extension FuzzTarget {
