@@ -49,12 +49,18 @@ public struct CurlTransport: HTTPTransport {
     enum UploadSource {
         case memory(Data)
         case file(FileHandle, size: Int64)
+
+        var isFile: Bool {
+            if case .file = self { return true }
+            return false
+        }
     }
 
     func perform(_ request: HTTPRequest, upload: UploadSource?, download: URL?) async throws -> HTTPResponse {
         let transfer = CurlTransfer(request: request, upload: upload, download: download)
         let timeout = request.timeout ?? defaultTimeout
-        let idle = upload.map { if case .file = $0 { true } else { false } } ?? false || download != nil
+        // File transfers may legitimately run long: for them the timeout bounds silence, not the whole exchange.
+        let idle = upload?.isFile == true || download != nil
         let pool = self.pool
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
