@@ -24,6 +24,10 @@ ROOT = os.path.dirname(HERE)
 STATUS = re.compile(r"^#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?(?:exec/s: (\d+))?")
 STAT = re.compile(r"^stat::(\w+):\s+(\d+)")
 ARTIFACT = re.compile(r"^(crash|leak|timeout|oom|slow-unit)-")
+# FoundationXML leaks on every malformed XML document (lsan.supp). Suppressed or not, each leak makes
+# libFuzzer run a full LeakSanitizer pass, which took the XML-reading targets from ~1700 to ~60 exec/s,
+# so those two run without leak detection; the others keep it.
+TARGET_ARGS = {"cfn-xml": ["-detect_leaks=0"], "aws-json": ["-detect_leaks=0"]}
 
 
 def run_target(name, binary, seconds, work, extra):
@@ -35,7 +39,7 @@ def run_target(name, binary, seconds, work, extra):
     seeds = os.path.join(HERE, "corpora", name)
     log_path = os.path.join(work, name, "last-run.log")
     command = [binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1",
-               f"-artifact_prefix={artifacts}/", *extra, corpus, seeds]
+               f"-artifact_prefix={artifacts}/", *TARGET_ARGS.get(name, []), *extra, corpus, seeds]
     dictionary = os.path.join(HERE, "dictionaries", name + ".dict")
     if os.path.exists(dictionary):
         command.insert(1, f"-dict={dictionary}")

@@ -54,6 +54,11 @@ public struct XMLNode: Sendable, Equatable {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw XMLDecodeError(detail: "the body is not valid UTF-8 (\(data.count) bytes)")
         }
+        // FoundationXML dereferences NULL for a processing instruction without data (`<?x?>`; found
+        // by fuzz-cfn-xml). AWS sends none besides the XML declaration, so every other `<?` is refused.
+        if let offset = processingInstructionOffset(data) {
+            throw XMLDecodeError(detail: "processing instruction at byte \(offset); AWS responses carry none besides the XML declaration")
+        }
         let delegate = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.delegate = delegate
@@ -62,6 +67,26 @@ public struct XMLNode: Sendable, Equatable {
         }
         return root
     }
+}
+
+/// Where a `<?` other than a leading `<?xml ` declaration starts, if anywhere.
+func processingInstructionOffset(_ data: Data) -> Int? {
+    let bytes = [UInt8](data)
+    var start = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }  // UTF-8 byte order mark
+    let declaration = Array("<?xml".utf8)
+    if bytes[start...].starts(with: declaration), start + 5 < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]) {
+        // Skip the declaration, up to its `?>`.
+        var index = start + 6
+        while index + 1 < bytes.count, !(bytes[index] == UInt8(ascii: "?") && bytes[index + 1] == UInt8(ascii: ">")) { index += 1 }
+        start = index + 2
+    }
+    var index = start
+    while index + 1 < bytes.count {
+        if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "?") { return index }
+        index += 1
+    }
+    return nil
 }
 
 /// The body was not well-formed XML.

@@ -107,9 +107,13 @@ public struct ImageRepository: Sendable {
     static func milliseconds(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
 
     static func date(_ value: AttributeValue?) -> Date? {
-        guard case .n(let text)? = value, let ms = Double(text) else { return nil }
+        guard case .n(let text)? = value, let ms = Double(text), abs(ms) <= maxMilliseconds else { return nil }
         return Date(timeIntervalSince1970: ms / 1000)
     }
+
+    /// The widest timestamp accepted from the table: ±100 million days, JavaScript's Date range, so
+    /// every stored time converts back to Int64 milliseconds (a DynamoDB number may be 1e125).
+    static let maxMilliseconds = 8.64e15
 
     static func string(_ value: AttributeValue?) -> String? {
         guard case .s(let text)? = value else { return nil }
@@ -134,11 +138,16 @@ public struct ImageRepository: Sendable {
     /// The record in an item; throws `MalformedRecord` naming the attribute that is missing or wrong.
     public static func record(from item: [String: AttributeValue]) throws -> ImageRecord {
         guard let id = string(item["id"]) else { throw MalformedRecord(id: nil, attribute: "id") }
-        guard case .n(let versionText)? = item["version"], let version = Int(versionText) else {
+        // The next write stores version + 1, so Int.max has no successor.
+        guard case .n(let versionText)? = item["version"], let version = Int(versionText), version >= 0, version < Int.max else {
             throw MalformedRecord(id: id, attribute: "version")
         }
         guard let stateText = string(item["state"]), let state = ImageState(rawValue: stateText) else {
             throw MalformedRecord(id: id, attribute: "state")
+        }
+        // A missing time reads as the epoch (created) or none (updated); one that is there must be a usable time.
+        for attribute in ["created", "updated"] where item[attribute] != nil && date(item[attribute]) == nil {
+            throw MalformedRecord(id: id, attribute: attribute)
         }
         return ImageRecord(
             id: id, version: version, state: state, created: date(item["created"]) ?? Date(timeIntervalSince1970: 0),

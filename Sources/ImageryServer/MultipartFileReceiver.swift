@@ -89,18 +89,34 @@ public struct MultipartFileReceiver: Sendable {
         }
 
         /// Parses the next chunk of the body.
+        ///
+        /// Faults are reported in byte order, whatever the chunking: the bytes before the first
+        /// fault are parsed, so the same body always gets the same answer, however TCP splits it.
         public func consume(_ chunk: ByteBuffer) throws {
-            total += chunk.readableBytes
-            if total > receiver.maxBodyBytes {
-                throw APIError(.contentTooLarge, code: "too_large", message: "the upload exceeds the limit of \(receiver.maxBodyBytes) bytes")
+            let remaining = max(receiver.maxBodyBytes - total, 0)
+            let crossesLimit = chunk.readableBytes > remaining
+            var bytes = crossesLimit ? chunk.getSlice(at: chunk.readerIndex, length: remaining) ?? ByteBuffer() : chunk
+            total += bytes.readableBytes
+            let badHeaderName = headerNames.firstViolation(in: bytes.readableBytesView)
+            if let badHeaderName {
+                bytes = bytes.getSlice(at: bytes.readerIndex, length: badHeaderName.offset) ?? ByteBuffer()
             }
-            try headerNames.check(chunk.readableBytesView)
             do {
-                try parser.execute(chunk)
+                try parser.execute(bytes)
             } catch {
+                // A fault the callbacks recorded lies before the syntax error.
+                if let failure = state.failure { throw failure }
                 throw APIError(.badRequest, code: "malformed_multipart", message: "the multipart body is malformed (bad part headers)")
             }
             if let failure = state.failure { throw failure }
+            if let badHeaderName {
+                throw APIError(
+                    .badRequest, code: "malformed_multipart",
+                    message: "a part header name contains the non-ASCII byte 0x\(String(badHeaderName.byte, radix: 16)); header names are ASCII tokens (RFC 7230)")
+            }
+            if crossesLimit {
+                throw APIError(.contentTooLarge, code: "too_large", message: "the upload exceeds the limit of \(receiver.maxBodyBytes) bytes")
+            }
         }
 
         /// Ends the body: what was received, or why it is not an acceptable upload.
@@ -215,7 +231,7 @@ private final class ParseState {
     }
 }
 
-/// Refuses a non-ASCII byte in a part's header name before MultipartKit's parser sees it.
+/// Finds a non-ASCII byte in a part's header name before MultipartKit's parser sees it.
 ///
 /// multipart-kit 4.7.1 looks each header-name byte up in a 128-entry table
 /// (`UInt8.isAllowedHeaderFieldNameCharacter`), so a byte from 0x80 up traps and takes the whole
@@ -246,8 +262,10 @@ struct HeaderNameGuard {
         delimiter = Array("\r\n--\(boundary)".utf8)
     }
 
-    mutating func check(_ bytes: ByteBufferView) throws(APIError) {
-        for byte in bytes {
+    /// The first non-ASCII header-name byte in `bytes` (its offset from their start), or nil; the
+    /// state carries over to the next chunk.
+    mutating func firstViolation(in bytes: ByteBufferView) -> (offset: Int, byte: UInt8)? {
+        for (offset, byte) in bytes.enumerated() {
             switch state {
             case .searching(let matched, let preamble):
                 if byte == delimiter[matched] {
@@ -267,9 +285,7 @@ struct HeaderNameGuard {
                 } else if byte == UInt8(ascii: "\r") && empty {
                     state = .headersEndLF
                 } else if byte >= 0x80 {
-                    throw APIError(
-                        .badRequest, code: "malformed_multipart",
-                        message: "a part header name contains the non-ASCII byte 0x\(String(byte, radix: 16)); header names are ASCII tokens (RFC 7230)")
+                    return (offset, byte)
                 } else {
                     state = .name(empty: false)
                 }
@@ -280,8 +296,9 @@ struct HeaderNameGuard {
             case .headersEndLF:
                 state = byte == UInt8(ascii: "\n") ? .searching(matched: 0, preamble: false) : .done
             case .done:
-                return
+                return nil
             }
         }
+        return nil
     }
 }

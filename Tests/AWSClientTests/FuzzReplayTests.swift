@@ -1,3 +1,4 @@
+import AWSClient
 import Foundation
 import FuzzTargets
 import Testing
@@ -15,6 +16,14 @@ struct FuzzReplayTests {
                 #expect(!result.isUnexpected, "\(target.rawValue)/\(replay.input.lastPathComponent): \(result)")
             }
             #expect(replay.seconds < 5, "\(target.rawValue)/\(replay.input.lastPathComponent) took \(replay.seconds) s")
+        }
+    }
+
+    @Test("XML that FoundationXML cannot take safely is refused before it: not UTF-8, processing instructions")
+    func xmlGate() throws {
+        #expect(try XMLNode.parse(Data("\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a>é</a>".utf8)).text == "é")
+        for bad in [Data("<a><?pi?></a>".utf8), Data("<?xml?><a/>".utf8), Data([0x3C, 0x61, 0xE7, 0x55, 0x3E])] {
+            #expect(throws: XMLDecodeError.self, "\(String(decoding: bad, as: UTF8.self))") { try XMLNode.parse(bad) }
         }
     }
 

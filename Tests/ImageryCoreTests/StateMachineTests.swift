@@ -1,3 +1,4 @@
+import AWSClient
 import Foundation
 import ImageryCore
 import Testing
@@ -87,6 +88,18 @@ struct StateMachineTests {
             updated: Date(timeIntervalSince1970: 1_700_000_001), rawS3Key: "upload/id", failureReason: "nope")
         #expect(try ImageRepository.record(from: ImageRepository.item(from: record)) == record)
         #expect(throws: MalformedRecord.self) { try ImageRepository.record(from: ["id": .s("x")]) }
+    }
+
+    @Test("numbers the table may hold but a record cannot are refused, naming the attribute (fuzz-aws-json)")
+    func outOfRangeNumbers() throws {
+        let base: [String: AttributeValue] = ["id": .s("x"), "version": .n("1"), "state": .s("created"), "created": .n("1714564800000")]
+        #expect(try ImageRepository.record(from: base).version == 1)
+        for (attribute, value) in [("version", "9223372036854775807"), ("version", "-1"), ("created", "1e300"), ("created", "nan"), ("updated", "-1e20"), ("updated", "x")] {
+            var item = base
+            item[attribute] = .n(value)
+            let error = #expect(throws: MalformedRecord.self, "\(attribute) = \(value)") { try ImageRepository.record(from: item) }
+            #expect(error?.attribute == attribute)
+        }
     }
 }
 
