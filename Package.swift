@@ -22,7 +22,8 @@ let package = Package(
     targets: [
         // YAML through the system libyaml (Debian libyaml-dev).
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's headers (Debian libcurl4-openssl-dev) and a loader that opens libcurl.so.4 on first use.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "YAML", dependencies: ["CYaml"]),
         // The CloudFormation model, builder, validation and YAML rendering.
         .target(name: "CloudFormation", dependencies: ["YAML"]),
@@ -37,6 +38,8 @@ let package = Package(
         // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AWSClient", dependencies: ["AWSSigner", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
+        // The same transport interface over Foundation's URLSession; tests run both transports.
+        .target(name: "AWSClientURLSession", dependencies: ["AWSClient"]),
         // The readiness signal the server and worker send to CloudFormation.
         .target(name: "Readiness", dependencies: ["AWSClient"]),
         // Test helpers: a moto server on loopback, a scripted loopback HTTP server.
@@ -100,7 +103,7 @@ let package = Package(
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport", "FuzzTargets"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSClientURLSession", "AWSSigner", "TestSupport", "FuzzTargets"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs", "FuzzTargets"]),
         .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport"]),

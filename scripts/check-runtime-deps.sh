@@ -7,7 +7,8 @@
 # the packages) is resolved through `ldd` and mapped to its Debian package with `dpkg -S`. Packages that
 # every Debian image has (the C library and the compiler runtime) are allowed; all others must be
 # in provision.sh's apt-get line, and every package on that line must be needed by some binary
-# (ca-certificates excepted: it is data for TLS, not a linked library).
+# (ca-certificates excepted: it is data for TLS, not a linked library). Libraries the binaries open
+# with dlopen (libcurl, on first request) count as needed when the binary names them.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 base="libc6 libgcc-s1 libstdc++6"
@@ -24,6 +25,15 @@ direct_libraries() {
   done
 }
 
+# Libraries opened at run time: the soname, if the binary contains it, resolved through ldconfig.
+dlopened_libraries() {
+  local soname
+  for soname in libcurl.so.4; do
+    grep -qaF "$soname" "$1" || continue
+    ldconfig -p | awk -v want="$soname" '$1 == want && $NF ~ /^\// { print $NF; exit }'
+  done
+}
+
 needed=""
 for binary in "$@"; do
   [ -x "$binary" ] || { echo "check-runtime-deps: $binary is not an executable; run make release" >&2; exit 1; }
@@ -33,7 +43,7 @@ for binary in "$@"; do
     [ -n "$package" ] || package=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1 || true)
     [ -n "$package" ] || { echo "check-runtime-deps: $lib ($binary) belongs to no Debian package" >&2; exit 1; }
     needed="$needed $package"
-  done < <(direct_libraries "$binary")
+  done < <(direct_libraries "$binary"; dlopened_libraries "$binary")
 done
 needed=$(echo "$needed" | tr ' ' '\n' | grep -v '^$' | sort -u)
 

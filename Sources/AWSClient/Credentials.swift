@@ -27,7 +27,7 @@ public struct Credentials: Sendable, Equatable, CustomStringConvertible, CustomD
     /// Whether they expire before `now + margin`.
     public func expires(within margin: Duration, now: Date) -> Bool {
         guard let expiration else { return false }
-        return expiration.timeIntervalSince(now) <= URLSessionTransport.seconds(margin)
+        return expiration.timeIntervalSince(now) <= margin.timeInterval
     }
 
     public var description: String {

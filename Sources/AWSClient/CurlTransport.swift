@@ -78,27 +78,20 @@ public struct CurlTransport: HTTPTransport {
 
 /// Easy handles kept for their live connections (libcurl caches connections per handle).
 final class CurlHandlePool: @unchecked Sendable {
-    /// `curl_global_init` once per process, before the first handle.
-    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
-
     private let lock = NSLock()
     private var idle: [UnsafeMutableRawPointer] = []
     private let limit = 32
 
-    init() {
-        _ = Self.initialized
-    }
-
     deinit {
-        for handle in idle { curl_easy_cleanup(handle) }
+        for handle in idle { imagery_curl_easy_cleanup(handle) }
     }
 
     func take() -> UnsafeMutableRawPointer? {
         if let handle = lock.withLock({ idle.popLast() }) {
-            curl_easy_reset(handle)
+            imagery_curl_easy_reset(handle)
             return handle
         }
-        return curl_easy_init()
+        return imagery_curl_easy_init()
     }
 
     func give(_ handle: UnsafeMutableRawPointer) {
@@ -107,7 +100,7 @@ final class CurlHandlePool: @unchecked Sendable {
             idle.append(handle)
             return true
         }
-        if !kept { curl_easy_cleanup(handle) }
+        if !kept { imagery_curl_easy_cleanup(handle) }
     }
 }
 
@@ -145,6 +138,11 @@ final class CurlTransfer: @unchecked Sendable {
     /// Performs the whole exchange on the calling thread.
     func run(pool: CurlHandlePool, timeout: Duration, idleTimeout: Bool) throws -> HTTPResponse {
         if isCancelled { throw CancellationError() }
+        // libcurl is opened on first use (see CCurl.h): commands that send nothing never load it.
+        guard imagery_curl_load() == 1 else {
+            throw fail(.unavailable, "\(String(cString: imagery_curl_load_error())); install libcurl 7.32 or newer "
+                + "(Debian: apt-get install libcurl4)")
+        }
         guard let handle = pool.take() else { throw fail(.other, "curl_easy_init failed") }
         self.handle = handle
         defer {
@@ -155,7 +153,7 @@ final class CurlTransfer: @unchecked Sendable {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { imagery_curl_slist_free_all(headerList) }
         defer { discardTemporaryFile() }
 
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -187,10 +185,10 @@ final class CurlTransfer: @unchecked Sendable {
         for header in request.headers where header.name.lowercased() != "host" {
             // "Name;" is libcurl's way to send a header with an empty value.
             let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-            headerList = curl_slist_append(headerList, line)
+            headerList = imagery_curl_slist_append(headerList, line)
         }
         // No `Expect: 100-continue` round trip before bodies; AWS does not need it.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = imagery_curl_slist_append(headerList, "Expect:")
         set(imagery_curl_set_list(handle, CURLOPT_HTTPHEADER, headerList))
         set(imagery_curl_set_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWrite))
         set(imagery_curl_set_pointer(handle, CURLOPT_WRITEDATA, context))
@@ -210,12 +208,12 @@ final class CurlTransfer: @unchecked Sendable {
         }
         guard ok else { throw fail(.invalidRequest, "libcurl rejected an option for this request") }
 
-        let code = curl_easy_perform(handle)
+        let code = imagery_curl_easy_perform(handle)
         if code != CURLE_OK {
             if isCancelled { throw CancellationError() }
             if let localError { throw fail(.invalidRequest, localError) }
             let message = String(cString: errorBuffer)
-            throw fail(Self.kind(of: code), "curl \(code.rawValue): \(message.isEmpty ? String(cString: curl_easy_strerror(code)) : message)")
+            throw fail(Self.kind(of: code), "curl \(code.rawValue): \(message.isEmpty ? String(cString: imagery_curl_easy_strerror(code)) : message)")
         }
         var status = 0
         _ = imagery_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Parses the JSON credential documents of `credential_process`, ECS and IMDS.
 public enum CredentialDocument {
     /// Reads `AccessKeyId`, `SecretAccessKey`, `SessionToken`/`Token`, `Expiration` (ISO 8601).
@@ -191,7 +187,7 @@ public struct InstanceMetadataClient: Sendable {
 
     /// Seconds as text for messages ("1s", "0.5s").
     var timeoutText: String {
-        let s = URLSessionTransport.seconds(timeout)
+        let s = timeout.timeInterval
         return s == s.rounded() ? "\(Int(s))s" : "\(s)s"
     }
 
@@ -228,6 +224,7 @@ public struct InstanceMetadataClient: Sendable {
             switch error.kind {
             case .timedOut: throw IMDSError(reason: "timed out after \(timeoutText)")
             case .connectionFailed: throw IMDSError(reason: "connection refused at \(endpoint.absoluteString)")
+            case .unavailable: throw IMDSError(reason: error.detail)
             default: throw IMDSError(reason: "\(error.kind.rawValue) at \(endpoint.absoluteString)")
             }
         }

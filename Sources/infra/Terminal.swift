@@ -79,6 +79,8 @@ enum CLI {
             case .connectionFailed, .dnsFailure, .timedOut:
                 return ("cannot reach AWS at \(error.target) (\(error.kind.rawValue)); check --endpoint-url or AWS_ENDPOINT_URL "
                     + "(for moto run `make moto-start`) and the network; nothing was changed", 2)
+            case .unavailable:
+                return ("cannot send requests to AWS: \(error.detail); nothing was changed", 2)
             default:
                 return ("\(error); try again", 1)
             }

@@ -1,4 +1,5 @@
 @testable import AWSClient
+import AWSClientURLSession
 import Foundation
 import Testing
 import TestSupport

@@ -122,6 +122,10 @@ struct StackCommandTests {
         (["deploy", "--template", "imagery-local"], ["AWS_REGION": ""], 2, "no AWS region configured"),
         (["status", "--endpoint-url", "http://127.0.0.1:9"], [:], 2, "cannot reach AWS at http://127.0.0.1:9/"),
         (["deploy", "--endpoint-url", "ftp://x"], [:], 2, "invalid endpoint URL"),
+        // libcurl is opened on first use; a missing one is named, with the package to install.
+        (["deploy", "--template", "imagery-local"], ["IMAGERY_LIBCURL": "/nonexistent/libcurl.so.4"], 2,
+         "cannot send requests to AWS: cannot load libcurl (/nonexistent/libcurl.so.4: cannot open shared object file"),
+        (["status"], ["IMAGERY_LIBCURL": "libm.so.6"], 2, "libm.so.6 has no symbol curl_global_init"),
     ])
     func badInput(arguments: [String], environment extra: [String: String], code: Int32, message: String) async throws {
         let dir = try directory()
