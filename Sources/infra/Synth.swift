@@ -6,6 +6,7 @@ import Imagery
 /// `infra synth`: write templates/ and packer/ from the Swift model, or check they are current.
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "synth",
         abstract: "Write CloudFormation templates (templates/) and the Packer template (packer/).",
         discussion: "Validation errors go to stderr and exit with code 1. With --check nothing is written; "
             + "the command exits 1 with a diff when the files on disk differ from what would be generated."
