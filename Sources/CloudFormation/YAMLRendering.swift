@@ -117,7 +117,12 @@ public enum TemplateYAML {
     }
 
     static func formatDouble(_ number: Double) -> String {
-        if number == number.rounded(), abs(number) < 1e15 { return String(format: "%.1f", number) }
+        if number == number.rounded(), abs(number) < 1e15 {
+            // What `String(format: "%.1f", number)` prints for a whole number this small, without
+            // Foundation's CVarArg formatting: the integer digits (and -0.0's sign) and ".0".
+            let integer = Int(number)
+            return (integer == 0 && number.sign == .minus ? "-" : "") + String(integer) + ".0"
+        }
         return "\(number)"
     }
 }
