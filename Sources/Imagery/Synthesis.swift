@@ -18,7 +18,7 @@ public struct SynthesizedTemplate: Sendable {
     public var byteCount: Int { yaml.utf8.count }
     /// Resource counts by type, sorted by type name.
     public var resourceCounts: [(type: String, count: Int)] {
-        Dictionary(grouping: template.resources, by: \.type).map { ($0.key, $0.value.count) }.sorted { $0.type < $1.type }
+        Dictionary(grouping: template.resources, by: { $0.type }).map { ($0.key, $0.value.count) }.sorted { $0.type < $1.type }
     }
 }
 

@@ -12,8 +12,11 @@ struct Synth: ParsableCommand {
             + "the command exits 1 with a diff when the files on disk differ from what would be generated."
     )
 
+    /// Where files go without `--out-dir`; `SynthFastPath` uses it too.
+    static let defaultOutDir = "."
+
     @Option(name: .long, help: ArgumentHelp("Directory to write into.", valueName: "dir"))
-    var outDir: String = "."
+    var outDir: String = Synth.defaultOutDir
 
     @Flag(name: .long, help: "Write nothing; exit 1 with a diff if the files differ from what would be generated.")
     var check = false
@@ -35,8 +38,8 @@ struct Synth: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let root = URL(fileURLWithPath: outDir, isDirectory: true)
         if check {
+            let root = URL(fileURLWithPath: outDir, isDirectory: true)
             var stale = 0
             for artifact in artifacts {
                 let url = root.appendingPathComponent(artifact.path)
@@ -53,10 +56,9 @@ struct Synth: ParsableCommand {
             print("synth --check: \(artifacts.count) files up to date")
             return
         }
+        let root = outDir.isEmpty ? "." : outDir
         for artifact in artifacts {
-            let url = root.appendingPathComponent(artifact.path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(artifact.contents.utf8).write(to: url, options: .atomic)
+            try GeneratedFile.write(artifact.contents, to: root + "/" + artifact.path)
         }
         print(summary(templates: templates, artifacts: artifacts))
     }
@@ -67,10 +69,11 @@ func summary(templates: [SynthesizedTemplate], artifacts: [Artifact]) -> String 
     var lines: [String] = []
     for template in templates {
         let limit = TemplateQuota.maxInlineBodyBytes
+        // Rounded as printf's %.0f rounds: to nearest, ties to even.
         let percent = Double(template.byteCount) * 100 / Double(limit)
         let note = template.byteCount > limit ? "over the 51,200-byte inline limit: CreateStack would need it uploaded to S3" : "fits inline"
         lines.append("templates/\(template.name).yaml: \(template.template.resources.count) resources, "
-            + "\(template.byteCount) bytes (\(String(format: "%.0f", percent))% of 51,200; \(note))")
+            + "\(template.byteCount) bytes (\(Int(percent.rounded(.toNearestOrEven)))% of 51,200; \(note))")
         for (type, count) in template.resourceCounts {
             lines.append("  \(String(count).leftPad(3)) \(type)")
         }
