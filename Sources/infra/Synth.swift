@@ -97,7 +97,12 @@ func summary(templates: [SynthesizedTemplate], artifacts: [Artifact]) -> String 
     for artifact in artifacts where !artifact.path.hasPrefix("templates/") {
         lines.append("\(artifact.path): \(artifact.contents.utf8.count) bytes")
     }
-    return lines.joined(separator: "\n")
+    var text = ""
+    for (index, line) in lines.enumerated() {
+        if index > 0 { text += "\n" }
+        text += line
+    }
+    return text
 }
 
 extension String {
