@@ -60,12 +60,12 @@ extension Expr: ExpressibleByBooleanLiteral where T == Bool {
 
 extension Expr: ExpressibleByArrayLiteral where T: ListProperty {
     public init(arrayLiteral elements: T.ListElement...) {
-        self.cfnValue = .list(elements.map(\.cfnValue))
+        self.cfnValue = .list(elements.map { $0.cfnValue })
     }
 
     /// A list built from elements computed at definition time (for example one subnet per AZ).
     public static func list(_ elements: [T.ListElement]) -> Self {
-        Self(raw: .list(elements.map(\.cfnValue)))
+        Self(raw: .list(elements.map { $0.cfnValue }))
     }
 }
 

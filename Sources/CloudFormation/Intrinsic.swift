@@ -49,8 +49,22 @@ public indirect enum Intrinsic: Sendable, Equatable {
     public var shortTag: String {
         switch self {
         case .ref: "!Ref"
+        case .getAtt: "!GetAtt"
+        case .sub: "!Sub"
+        case .join: "!Join"
+        case .select: "!Select"
+        case .split: "!Split"
+        case .getAZs: "!GetAZs"
+        case .findInMap: "!FindInMap"
+        case .base64: "!Base64"
+        case .cidr: "!Cidr"
+        case .importValue: "!ImportValue"
+        case .if: "!If"
+        case .equals: "!Equals"
+        case .and: "!And"
+        case .or: "!Or"
+        case .not: "!Not"
         case .condition: "!Condition"
-        default: "!" + longName.replacingOccurrences(of: "Fn::", with: "")
         }
     }
 
@@ -87,19 +101,38 @@ public enum Pseudo: String, Sendable, CaseIterable {
 extension String {
     /// The `${Name}` and `${Resource.Attribute}` references inside an `Fn::Sub` template, in order.
     ///
-    /// `${!Literal}` is an escaped literal and is not a reference.
+    /// `${!Literal}` is an escaped literal and is not a reference. Names are trimmed of surrounding
+    /// whitespace (tab and Unicode space separators), as CloudFormation reads `${ Name }` as `Name`.
     public var subVariables: [String] {
         var names: [String] = []
-        var rest = self[...]
-        while let open = rest.range(of: "${") {
-            let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.firstIndex(of: "}") else { break }
-            let name = String(afterOpen[..<close])
-            if !name.hasPrefix("!") { names.append(name.trimmingCharacters(in: .whitespaces)) }
-            rest = afterOpen[afterOpen.index(after: close)...]
+        let scalars = unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            guard scalars[index] == "$" else {
+                index = scalars.index(after: index)
+                continue
+            }
+            let brace = scalars.index(after: index)
+            guard brace < scalars.endIndex, scalars[brace] == "{" else {
+                index = brace
+                continue
+            }
+            let nameStart = scalars.index(after: brace)
+            guard let close = scalars[nameStart...].firstIndex(of: "}") else { break }
+            let name = scalars[nameStart..<close]
+            if name.first != "!" { names.append(Self.trimmingSubWhitespace(name)) }
+            index = scalars.index(after: close)
         }
         return names
     }
-}
 
-import Foundation
+    private static func trimmingSubWhitespace(_ name: Substring.UnicodeScalarView) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII ? scalar == " " || scalar == "\t" : scalar.properties.generalCategory == .spaceSeparator
+        }
+        guard let first = name.firstIndex(where: { !isSpace($0) }), let last = name.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(Substring(name[first...last]))
+    }
+}

@@ -118,8 +118,8 @@ public struct ConditionExpression: ValueRepresentable, Equatable {
         Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
     }
     public static func not(_ inner: Self) -> Self { Self(cfnValue: .fn(.not(inner.cfnValue))) }
-    public static func and(_ parts: Self...) -> Self { Self(cfnValue: .fn(.and(parts.map(\.cfnValue)))) }
-    public static func or(_ parts: Self...) -> Self { Self(cfnValue: .fn(.or(parts.map(\.cfnValue)))) }
+    public static func and(_ parts: Self...) -> Self { Self(cfnValue: .fn(.and(parts.map { $0.cfnValue }))) }
+    public static func or(_ parts: Self...) -> Self { Self(cfnValue: .fn(.or(parts.map { $0.cfnValue }))) }
     public static func condition(_ other: some ConditionName) -> Self { Self(cfnValue: .fn(.condition(other.name))) }
 }
 

@@ -47,15 +47,49 @@ extension Template {
 
     /// Every problem in this template, in a stable order.
     public func validationIssues() -> [TemplateIssue] {
+        let sections = Sections(self)
         var issues: [TemplateIssue] = []
-        issues += checkIds()
-        issues += checkReferences()
-        issues += checkCycles()
-        issues += checkQuotas()
+        issues += sections.checkIds()
+        issues += sections.checkReferences()
+        issues += sections.checkCycles()
+        issues += sections.checkQuotas()
         return issues
     }
 
-    private func checkIds() -> [TemplateIssue] {
+    /// Resource-to-resource edges implied by Ref, GetAtt, Sub and DependsOn.
+    public func dependencyGraph() -> [String: [String]] {
+        Sections(self).dependencyGraph()
+    }
+}
+
+/// The template's sections, split out of `elements` once for all the checks.
+private struct Sections {
+    let parameters: [Parameter]
+    let mappings: [Mapping]
+    let conditions: [Condition]
+    let resources: [ResourceDeclaration]
+    let outputs: [Output]
+
+    init(_ template: Template) {
+        var parameters: [Parameter] = [], mappings: [Mapping] = [], conditions: [Condition] = []
+        var resources: [ResourceDeclaration] = [], outputs: [Output] = []
+        for element in template.elements {
+            switch element {
+            case .parameter(let parameter): parameters.append(parameter)
+            case .mapping(let mapping): mappings.append(mapping)
+            case .condition(let condition): conditions.append(condition)
+            case .resource(let resource): resources.append(resource)
+            case .output(let output): outputs.append(output)
+            }
+        }
+        self.parameters = parameters
+        self.mappings = mappings
+        self.conditions = conditions
+        self.resources = resources
+        self.outputs = outputs
+    }
+
+    func checkIds() -> [TemplateIssue] {
         var issues: [TemplateIssue] = []
         func checkSyntax(_ id: String, section: String) {
             let valid = !id.isEmpty && id.count <= TemplateQuota.maxLogicalIdLength
@@ -69,7 +103,7 @@ extension Template {
         }
         // Parameters and resources share one namespace because `Ref` can name either.
         var refNamespace: [String: String] = [:]
-        for (id, section) in parameters.map({ ($0.logicalId, "Parameters") }) + resources.map({ ($0.logicalId, "Resources") }) {
+        func claim(_ id: String, section: String) {
             checkSyntax(id, section: section)
             if let earlier = refNamespace[id] {
                 issues.append(TemplateIssue(
@@ -80,9 +114,9 @@ extension Template {
                 refNamespace[id] = section
             }
         }
-        for (section, ids) in [
-            ("Conditions", conditions.map(\.name)), ("Mappings", mappings.map(\.name)), ("Outputs", outputs.map(\.logicalId)),
-        ] {
+        for parameter in parameters { claim(parameter.logicalId, section: "Parameters") }
+        for resource in resources { claim(resource.logicalId, section: "Resources") }
+        func checkUnique(_ ids: [String], section: String) {
             var seen = Set<String>()
             for id in ids {
                 checkSyntax(id, section: section)
@@ -93,15 +127,21 @@ extension Template {
                 }
             }
         }
+        checkUnique(conditions.map { $0.name }, section: "Conditions")
+        checkUnique(mappings.map { $0.name }, section: "Mappings")
+        checkUnique(outputs.map { $0.logicalId }, section: "Outputs")
         return issues
     }
 
-    private func checkReferences() -> [TemplateIssue] {
-        let parameterIds = Set(parameters.map(\.logicalId))
-        let resourceIds = Set(resources.map(\.logicalId))
-        let conditionNames = Set(conditions.map(\.name))
-        let mappingNames = Set(mappings.map(\.name))
-        let pseudo = Set(Pseudo.allCases.map(\.rawValue))
+    func checkReferences() -> [TemplateIssue] {
+        let parameterIds = Set(parameters.map { $0.logicalId })
+        let resourceIds = Set(resources.map { $0.logicalId })
+        let conditionNames = Set(conditions.map { $0.name })
+        let mappingNames = Set(mappings.map { $0.name })
+        let pseudo = Set(Pseudo.allCases.map { $0.rawValue })
+        // What a `Ref` (or a `${Name}` in a Sub) may name, outside and inside the Conditions section.
+        let refTargets = parameterIds.union(resourceIds).union(pseudo)
+        let conditionRefTargets = parameterIds.union(pseudo)
         var issues: [TemplateIssue] = []
 
         func unknown(_ kind: String, _ name: String, candidates: Set<String>, path: String, allowed: String) {
@@ -110,39 +150,40 @@ extension Template {
             issues.append(TemplateIssue(path: path, message: "\(kind) names '\(name)', which is not \(allowed) in this template.", fix: fix + "."))
         }
 
-        func visit(_ value: Value, path: String, inConditions: Bool) {
-            walkIntrinsics(value, path: path) { intrinsic, path in
+        func visit(_ value: Value, path base: String, inConditions: Bool) {
+            var trail = ValuePath()
+            walkIntrinsics(value, &trail) { intrinsic, trail in
                 switch intrinsic {
                 case .ref(let name):
-                    let candidates = inConditions ? parameterIds.union(pseudo) : parameterIds.union(resourceIds).union(pseudo)
+                    let candidates = inConditions ? conditionRefTargets : refTargets
                     if !candidates.contains(name) {
-                        unknown("!Ref", name, candidates: candidates, path: path,
+                        unknown("!Ref", name, candidates: candidates, path: trail.appended(to: base),
                                 allowed: inConditions ? "a parameter (conditions cannot refer to resources)" : "a parameter, resource or pseudo parameter")
                     }
                 case .getAtt(let name, let attribute):
                     if !resourceIds.contains(name) {
-                        unknown("!GetAtt \(name).\(attribute)", name, candidates: resourceIds, path: path, allowed: "a resource")
+                        unknown("!GetAtt \(name).\(attribute)", name, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                     }
                 case .sub(let text, let variables):
-                    let local = Set(variables?.keys ?? [])
-                    for variable in text.subVariables where !local.contains(variable) {
+                    for variable in text.subVariables where !(variables?.entries.contains { $0.key == variable } ?? false) {
                         if let dot = variable.firstIndex(of: ".") {
                             let target = String(variable[..<dot])
                             if !resourceIds.contains(target) {
-                                unknown("!Sub variable ${\(variable)}", target, candidates: resourceIds, path: path, allowed: "a resource")
+                                unknown("!Sub variable ${\(variable)}", target, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                             }
-                        } else if !parameterIds.union(resourceIds).union(pseudo).contains(variable) {
+                        } else if !refTargets.contains(variable) {
+                            let local = Set(variables?.keys ?? [])
                             unknown("!Sub variable ${\(variable)}", variable, candidates: parameterIds.union(resourceIds).union(local),
-                                    path: path, allowed: "a parameter, resource, pseudo parameter or !Sub variable")
+                                    path: trail.appended(to: base), allowed: "a parameter, resource, pseudo parameter or !Sub variable")
                         }
                     }
                 case .if(let condition, _, _), .condition(let condition):
                     if !conditionNames.contains(condition) {
-                        unknown("!If/!Condition", condition, candidates: conditionNames, path: path, allowed: "a condition")
+                        unknown("!If/!Condition", condition, candidates: conditionNames, path: trail.appended(to: base), allowed: "a condition")
                     }
                 case .findInMap(let map, _, _):
                     if !mappingNames.contains(map) {
-                        unknown("!FindInMap", map, candidates: mappingNames, path: path, allowed: "a mapping")
+                        unknown("!FindInMap", map, candidates: mappingNames, path: trail.appended(to: base), allowed: "a mapping")
                     }
                 default:
                     break
@@ -155,60 +196,60 @@ extension Template {
         }
         for resource in resources {
             let base = "Resources/\(resource.logicalId)"
-            visit(.object(resource.properties), path: "\(base)/Properties", inConditions: false)
-            for (key, value) in [("Metadata", resource.options.metadata), ("CreationPolicy", resource.options.creationPolicy),
-                                 ("UpdatePolicy", resource.options.updatePolicy)] {
-                if let value { visit(value, path: "\(base)/\(key)", inConditions: false) }
-            }
+            visit(.object(resource.properties), path: base + "/Properties", inConditions: false)
+            if let value = resource.options.metadata { visit(value, path: base + "/Metadata", inConditions: false) }
+            if let value = resource.options.creationPolicy { visit(value, path: base + "/CreationPolicy", inConditions: false) }
+            if let value = resource.options.updatePolicy { visit(value, path: base + "/UpdatePolicy", inConditions: false) }
             for dependency in resource.options.dependsOn where !resourceIds.contains(dependency) {
-                unknown("DependsOn", dependency, candidates: resourceIds, path: "\(base)/DependsOn", allowed: "a resource")
+                unknown("DependsOn", dependency, candidates: resourceIds, path: base + "/DependsOn", allowed: "a resource")
             }
             if let condition = resource.options.condition, !conditionNames.contains(condition) {
-                unknown("Condition", condition, candidates: conditionNames, path: "\(base)/Condition", allowed: "a condition")
+                unknown("Condition", condition, candidates: conditionNames, path: base + "/Condition", allowed: "a condition")
             }
         }
         for output in outputs {
             let base = "Outputs/\(output.logicalId)"
-            visit(output.value, path: "\(base)/Value", inConditions: false)
-            if let exportName = output.exportName { visit(exportName, path: "\(base)/Export/Name", inConditions: false) }
+            visit(output.value, path: base + "/Value", inConditions: false)
+            if let exportName = output.exportName { visit(exportName, path: base + "/Export/Name", inConditions: false) }
             if let condition = output.condition, !conditionNames.contains(condition) {
-                unknown("Condition", condition, candidates: conditionNames, path: "\(base)/Condition", allowed: "a condition")
+                unknown("Condition", condition, candidates: conditionNames, path: base + "/Condition", allowed: "a condition")
             }
         }
         return issues
     }
 
     /// Resource-to-resource edges implied by Ref, GetAtt, Sub and DependsOn.
-    public func dependencyGraph() -> [String: [String]] {
-        let resourceIds = Set(resources.map(\.logicalId))
+    func dependencyGraph() -> [String: [String]] {
+        let resourceIds = Set(resources.map { $0.logicalId })
         var graph: [String: [String]] = [:]
+        var trail = ValuePath()
         for resource in resources {
             var targets: [String] = []
             func add(_ id: String) {
                 if resourceIds.contains(id), !targets.contains(id) { targets.append(id) }
             }
-            var values: [Value] = [.object(resource.properties)]
-            values += [resource.options.creationPolicy, resource.options.updatePolicy].compactMap { $0 }
-            for value in values {
-                walkIntrinsics(value, path: "") { intrinsic, _ in
+            func visit(_ value: Value) {
+                walkIntrinsics(value, &trail) { intrinsic, _ in
                     switch intrinsic {
                     case .ref(let id), .getAtt(let id, _): add(id)
                     case .sub(let text, let variables):
-                        let local = Set(variables?.keys ?? [])
-                        for variable in text.subVariables where !local.contains(variable) {
+                        for variable in text.subVariables where !(variables?.entries.contains { $0.key == variable } ?? false) {
                             add(String(variable.split(separator: ".", maxSplits: 1).first ?? ""))
                         }
                     default: break
                     }
                 }
             }
+            visit(.object(resource.properties))
+            if let policy = resource.options.creationPolicy { visit(policy) }
+            if let policy = resource.options.updatePolicy { visit(policy) }
             resource.options.dependsOn.forEach(add)
             graph[resource.logicalId] = targets
         }
         return graph
     }
 
-    private func checkCycles() -> [TemplateIssue] {
+    func checkCycles() -> [TemplateIssue] {
         let graph = dependencyGraph()
         var state: [String: Int] = [:]  // 1 = on the current path, 2 = finished
         var stack: [String] = []
@@ -243,32 +284,73 @@ extension Template {
         return issues
     }
 
-    private func checkQuotas() -> [TemplateIssue] {
+    func checkQuotas() -> [TemplateIssue] {
         var issues: [TemplateIssue] = []
-        for (section, count, limit) in [
-            ("Resources", resources.count, TemplateQuota.maxResources),
-            ("Parameters", parameters.count, TemplateQuota.maxParameters),
-            ("Outputs", outputs.count, TemplateQuota.maxOutputs),
-            ("Mappings", mappings.count, TemplateQuota.maxMappings),
-        ] where count > limit {
+        func check(_ section: String, _ count: Int, _ limit: Int) {
+            guard count > limit else { return }
             issues.append(TemplateIssue(
                 path: section, message: "\(count) entries in \(section), over the CloudFormation quota of \(limit) per template.",
                 fix: "split the stack into nested stacks or several stacks linked by exports."))
         }
+        check("Resources", resources.count, TemplateQuota.maxResources)
+        check("Parameters", parameters.count, TemplateQuota.maxParameters)
+        check("Outputs", outputs.count, TemplateQuota.maxOutputs)
+        check("Mappings", mappings.count, TemplateQuota.maxMappings)
         return issues
     }
 }
 
-/// Calls `body` for every intrinsic in `value`, with a slash path to it.
-func walkIntrinsics(_ value: Value, path: String, _ body: (Intrinsic, String) -> Void) {
+/// Where the walk is inside a value: the keys, indexes and function names from its root.
+///
+/// Kept as steps and spelled as a slash path only when a problem is reported, so a walk over a
+/// valid template builds no strings.
+struct ValuePath {
+    enum Step {
+        case key(String)
+        case index(Int)
+    }
+
+    private(set) var steps: [Step] = []
+
+    mutating func push(_ step: Step) { steps.append(step) }
+    mutating func pop() { steps.removeLast() }
+
+    /// `base` followed by each step, e.g. `Resources/A/Properties` + `/Tags/0/Fn::If`.
+    func appended(to base: String) -> String {
+        var path = base
+        for step in steps {
+            path += "/"
+            switch step {
+            case .key(let key): path += key
+            case .index(let index): path += String(index)
+            }
+        }
+        return path
+    }
+}
+
+/// Calls `body` for every intrinsic in `value`, with the path to it below where `path` stands.
+func walkIntrinsics(_ value: Value, _ path: inout ValuePath, _ body: (Intrinsic, ValuePath) -> Void) {
     switch value {
     case .list(let items):
-        for (index, item) in items.enumerated() { walkIntrinsics(item, path: "\(path)/\(index)", body) }
+        for (index, item) in items.enumerated() {
+            path.push(.index(index))
+            walkIntrinsics(item, &path, body)
+            path.pop()
+        }
     case .object(let object):
-        for entry in object.entries { walkIntrinsics(entry.value, path: "\(path)/\(entry.key)", body) }
+        for entry in object.entries {
+            path.push(.key(entry.key))
+            walkIntrinsics(entry.value, &path, body)
+            path.pop()
+        }
     case .fn(let intrinsic):
         body(intrinsic, path)
-        for argument in intrinsic.arguments { walkIntrinsics(argument, path: "\(path)/\(intrinsic.longName)", body) }
+        let arguments = intrinsic.arguments
+        if arguments.isEmpty { return }
+        path.push(.key(intrinsic.longName))
+        for argument in arguments { walkIntrinsics(argument, &path, body) }
+        path.pop()
     case .string, .int, .double, .bool, .null:
         break
     }

@@ -55,7 +55,7 @@ public struct Object: Sendable, Equatable {
 
     /// Sets `key` to a list of values when the array is present.
     public mutating func set(_ key: String, _ values: [any ValueRepresentable]?) {
-        if let values { set(key, .list(values.map(\.cfnValue))) }
+        if let values { set(key, .list(values.map { $0.cfnValue })) }
     }
 }
 
@@ -94,7 +94,7 @@ extension Value {
 
     /// A list built from representable values.
     public static func list(_ values: [any ValueRepresentable]) -> Value {
-        .list(values.map(\.cfnValue))
+        .list(values.map { $0.cfnValue })
     }
 
     /// Visits this value and every value nested in it, intrinsic arguments included.
@@ -118,5 +118,5 @@ extension Int: ValueRepresentable { public var cfnValue: Value { .int(self) } }
 extension Double: ValueRepresentable { public var cfnValue: Value { .double(self) } }
 extension Bool: ValueRepresentable { public var cfnValue: Value { .bool(self) } }
 extension Array: ValueRepresentable where Element: ValueRepresentable {
-    public var cfnValue: Value { .list(map(\.cfnValue)) }
+    public var cfnValue: Value { .list(map { $0.cfnValue }) }
 }

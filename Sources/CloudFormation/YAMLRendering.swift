@@ -16,7 +16,7 @@ public enum TemplateYAML {
     public static func node(for value: Value) -> Node {
         switch value {
         case .string(let text):
-            return .scalar(Scalar(text, tag: nil, style: text.contains("\n") ? .literal : .any))
+            return .scalar(Scalar(text, tag: nil, style: hasLineFeed(text) ? .literal : .any))
         case .int(let number):
             return .scalar(Scalar(String(number), tag: nil, style: .plain))
         case .double(let number):
@@ -44,7 +44,7 @@ public enum TemplateYAML {
         case .getAtt(let resource, let attribute):
             return .scalar(Scalar("\(resource).\(attribute)", tag: tag, style: .any))
         case .sub(let text, nil):
-            return .scalar(Scalar(text, tag: tag, style: text.contains("\n") ? .literal : .any))
+            return .scalar(Scalar(text, tag: tag, style: hasLineFeed(text) ? .literal : .any))
         case .sub(let text, .some(let variables)):
             return tagged(tag, [.string(text), .object(variables)])
         case .join(let separator, let list):
@@ -116,10 +116,16 @@ public enum TemplateYAML {
         }
     }
 
+    /// Whether `text` spans lines; such strings are written as `|` blocks.
+    private static func hasLineFeed(_ text: String) -> Bool { text.utf8.contains(0x0A) }
+
     static func formatDouble(_ number: Double) -> String {
-        if number == number.rounded(), abs(number) < 1e15 { return String(format: "%.1f", number) }
+        if number == number.rounded(), abs(number) < 1e15 {
+            // What `String(format: "%.1f", number)` prints for a whole number this small, without
+            // Foundation's CVarArg formatting: the integer digits (and -0.0's sign) and ".0".
+            let integer = Int(number)
+            return (integer == 0 && number.sign == .minus ? "-" : "") + String(integer) + ".0"
+        }
         return "\(number)"
     }
 }
-
-import Foundation

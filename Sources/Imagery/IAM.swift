@@ -20,7 +20,7 @@ public struct PolicyStatement: Sendable, Equatable {
         self.effect = effect
         self.principal = principal
         self.actions = actions
-        self.resources = resources.map(\.cfnValue)
+        self.resources = resources.map { $0.cfnValue }
         self.condition = condition
     }
 
@@ -39,7 +39,7 @@ public struct PolicyStatement: Sendable, Equatable {
 
 /// An IAM policy document (version 2012-10-17).
 public func policyDocument(_ statements: [PolicyStatement]) -> Value {
-    ["Version": "2012-10-17", "Statement": .list(statements.map(\.cfnValue))]
+    ["Version": "2012-10-17", "Statement": .list(statements.map { $0.cfnValue })]
 }
 
 /// An EC2 instance role with one inline policy, and the instance profile that hands it to instances.

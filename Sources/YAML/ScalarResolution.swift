@@ -105,15 +105,18 @@ enum CoreSchema {
 enum PlainScalarSafety {
     static func wouldBeMisread(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first else { return true }
-        switch text {
-        case "~", "null", "Null", "NULL",
-             "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-             "true", "True", "TRUE", "false", "False", "FALSE",
-             "on", "On", "ON", "off", "Off", "OFF",
-             "<<", "=":
-            return true
-        default:
-            break
+        // The reserved words below are all at most five bytes long.
+        if text.utf8.count <= 5 {
+            switch text {
+            case "~", "null", "Null", "NULL",
+                 "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+                 "true", "True", "TRUE", "false", "False", "FALSE",
+                 "on", "On", "ON", "off", "Off", "OFF",
+                 "<<", "=":
+                return true
+            default:
+                break
+            }
         }
         // Every numeric, date or special-float form starts with one of these,
         // so other strings skip the pattern matching entirely.

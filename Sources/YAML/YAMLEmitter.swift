@@ -157,16 +157,17 @@ private final class EmitterSession {
 enum ScalarStylePolicy {
     static func requestedStyle(for scalar: Scalar) -> yaml_scalar_style_t {
         let text = scalar.value
+        let breaks = LineBreaks(in: text)
         // Readers disagree about CR, NEL, LS and PS: YAML 1.1 (and libyaml)
         // treat all four as line breaks, folding or normalising them, while
         // YAML 1.2 keeps NEL/LS/PS as content. Escaped inside double quotes
         // they mean the same to everyone, so that overrides any other request.
-        if text.unicodeScalars.contains(where: isNonLineFeedBreak) {
+        if breaks.other {
             return YAML_DOUBLE_QUOTED_SCALAR_STYLE
         }
         switch scalar.style {
         case .any:
-            if text.contains("\n") { return YAML_LITERAL_SCALAR_STYLE }
+            if breaks.lineFeed { return YAML_LITERAL_SCALAR_STYLE }
             if PlainScalarSafety.wouldBeMisread(text) { return YAML_SINGLE_QUOTED_SCALAR_STYLE }
             return YAML_PLAIN_SCALAR_STYLE
         case .plain: return YAML_PLAIN_SCALAR_STYLE
@@ -177,10 +178,27 @@ enum ScalarStylePolicy {
         }
     }
 
-    private static func isNonLineFeedBreak(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x0D, 0x85, 0x2028, 0x2029: true
-        default: false
+    /// The line breaks in a scalar, found in one pass over its UTF-8 bytes.
+    struct LineBreaks {
+        /// LF (U+000A).
+        var lineFeed = false
+        /// CR (U+000D), NEL (U+0085), LS (U+2028) or PS (U+2029).
+        var other = false
+
+        init(in text: String) {
+            var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+            for byte in text.utf8 {
+                switch byte {
+                case 0x0A: lineFeed = true
+                case 0x0D: other = true
+                // NEL is C2 85; LS and PS are E2 80 A8 and E2 80 A9.
+                case 0x85 where previous == 0xC2: other = true
+                case 0xA8...0xA9 where previous == 0x80 && beforePrevious == 0xE2: other = true
+                default: break
+                }
+                beforePrevious = previous
+                previous = byte
+            }
         }
     }
 }

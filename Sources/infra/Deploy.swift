@@ -6,6 +6,7 @@ import Foundation
 /// `infra deploy`: create or update the stack and wait for it.
 struct Deploy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "deploy",
         abstract: "Create or update the stack (CreateStack, or a reviewed change set) and wait for it.",
         discussion: "Prints the account and region first. Replacements, removals and IAM or security-group changes need "
             + "confirmation unless --yes. Outputs are printed and written to .infra/<stack>.outputs.json. "

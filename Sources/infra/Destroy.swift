@@ -5,6 +5,7 @@ import Foundation
 /// `infra destroy`: empty the stack's buckets, delete it and wait.
 struct Destroy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "destroy",
         abstract: "Empty the stack's buckets (every version), delete the stack and wait for DELETE_COMPLETE.",
         discussion: "Asks first unless --yes (and refuses without a terminal). A stack that does not exist is "
             + "\"nothing to destroy\", exit 0, so running it twice is safe."

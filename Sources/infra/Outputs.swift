@@ -5,6 +5,7 @@ import Foundation
 /// `infra outputs`: the stack's outputs as JSON or as `KEY=value` lines.
 struct Outputs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "outputs",
         abstract: "Print the stack's outputs: --format json, or env (KEY=value lines for local runs of the server and worker).",
         discussion: "env maps QueueUrl, BucketName, TableName and DeadLetterQueueUrl to IMAGERY_QUEUE_URL, IMAGERY_BUCKET, "
             + "IMAGERY_TABLE and IMAGERY_DLQ_URL, adds AWS_REGION, and keeps every raw output name."

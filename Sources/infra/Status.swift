@@ -5,6 +5,7 @@ import Foundation
 /// `infra status`: the stack, its resources and outputs.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show the stack's status, its resources with physical ids, and its outputs.",
         discussion: "With --wait, first watch an operation in progress to its end (exit 1 if it fails)."
     )

@@ -6,18 +6,38 @@ import Imagery
 /// `infra synth`: write templates/ and packer/ from the Swift model, or check they are current.
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "synth",
         abstract: "Write CloudFormation templates (templates/) and the Packer template (packer/).",
         discussion: "Validation errors go to stderr and exit with code 1. With --check nothing is written; "
             + "the command exits 1 with a diff when the files on disk differ from what would be generated."
     )
 
+    /// Where files go without `--out-dir`; `SynthFastPath` uses it too.
+    static let defaultOutDir = "."
+
     @Option(name: .long, help: ArgumentHelp("Directory to write into.", valueName: "dir"))
-    var outDir: String = "."
+    var outDir: String = Synth.defaultOutDir
 
     @Flag(name: .long, help: "Write nothing; exit 1 with a diff if the files differ from what would be generated.")
     var check = false
 
     @Option(help: ArgumentHelp("Only this template, without the Packer file.", valueName: "name"))
+    var template: TemplateChoice?
+
+    func run() throws {
+        try options.run()
+    }
+
+    /// The parsed options as plain values.
+    var options: SynthOptions { SynthOptions(outDir: outDir, check: check, template: template) }
+}
+
+/// What `infra synth` does, given its options; `Synth` (through ArgumentParser) and `SynthFastPath`
+/// both end here. Checks on the options belong in `run()`, which both paths call, not in a
+/// `Synth.validate()` that the fast path would not see.
+struct SynthOptions: Equatable {
+    var outDir: String = Synth.defaultOutDir
+    var check = false
     var template: TemplateChoice?
 
     func run() throws {
@@ -34,8 +54,8 @@ struct Synth: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let root = URL(fileURLWithPath: outDir, isDirectory: true)
         if check {
+            let root = URL(fileURLWithPath: outDir, isDirectory: true)
             var stale = 0
             for artifact in artifacts {
                 let url = root.appendingPathComponent(artifact.path)
@@ -52,10 +72,9 @@ struct Synth: ParsableCommand {
             print("synth --check: \(artifacts.count) files up to date")
             return
         }
+        let root = outDir.isEmpty ? "." : outDir
         for artifact in artifacts {
-            let url = root.appendingPathComponent(artifact.path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(artifact.contents.utf8).write(to: url, options: .atomic)
+            try GeneratedFile.write(artifact.contents, to: root + "/" + artifact.path)
         }
         print(summary(templates: templates, artifacts: artifacts))
     }
@@ -66,10 +85,11 @@ func summary(templates: [SynthesizedTemplate], artifacts: [Artifact]) -> String 
     var lines: [String] = []
     for template in templates {
         let limit = TemplateQuota.maxInlineBodyBytes
+        // Rounded as printf's %.0f rounds: to nearest, ties to even.
         let percent = Double(template.byteCount) * 100 / Double(limit)
         let note = template.byteCount > limit ? "over the 51,200-byte inline limit: CreateStack would need it uploaded to S3" : "fits inline"
         lines.append("templates/\(template.name).yaml: \(template.template.resources.count) resources, "
-            + "\(template.byteCount) bytes (\(String(format: "%.0f", percent))% of 51,200; \(note))")
+            + "\(template.byteCount) bytes (\(Int(percent.rounded(.toNearestOrEven)))% of 51,200; \(note))")
         for (type, count) in template.resourceCounts {
             lines.append("  \(String(count).leftPad(3)) \(type)")
         }
@@ -77,7 +97,12 @@ func summary(templates: [SynthesizedTemplate], artifacts: [Artifact]) -> String 
     for artifact in artifacts where !artifact.path.hasPrefix("templates/") {
         lines.append("\(artifact.path): \(artifact.contents.utf8.count) bytes")
     }
-    return lines.joined(separator: "\n")
+    var text = ""
+    for (index, line) in lines.enumerated() {
+        if index > 0 { text += "\n" }
+        text += line
+    }
+    return text
 }
 
 extension String {
