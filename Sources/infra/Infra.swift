@@ -17,7 +17,7 @@ struct Infra: AsyncParsableCommand {
     /// everything else is parsed and run by ArgumentParser.
     @MainActor
     static func main() async {
-        if let synth = SynthFastPath.options(CommandLine.arguments.dropFirst()) {
+        if let synth = SynthFastPath.command(CommandLine.arguments.dropFirst()) {
             do {
                 try synth.run()
             } catch {

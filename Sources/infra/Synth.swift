@@ -25,22 +25,6 @@ struct Synth: ParsableCommand {
     var template: TemplateChoice?
 
     func run() throws {
-        try options.run()
-    }
-
-    /// The parsed options as plain values.
-    var options: SynthOptions { SynthOptions(outDir: outDir, check: check, template: template) }
-}
-
-/// What `infra synth` does, given its options; `Synth` (through ArgumentParser) and `SynthFastPath`
-/// both end here. Checks on the options belong in `run()`, which both paths call, not in a
-/// `Synth.validate()` that the fast path would not see.
-struct SynthOptions: Equatable {
-    var outDir: String = Synth.defaultOutDir
-    var check = false
-    var template: TemplateChoice?
-
-    func run() throws {
         let templates: [SynthesizedTemplate]
         let artifacts: [Artifact]
         do {

@@ -14,8 +14,8 @@ import ArgumentParser
 /// messages and exit codes stay the only ones. `SynthFastPathTests` checks that every accepted form
 /// parses to what ArgumentParser makes of it.
 enum SynthFastPath {
-    /// The synth options in `arguments` (without the executable's path), or nil.
-    static func options(_ arguments: some Collection<String>) -> SynthOptions? {
+    /// The `Synth` command for `arguments` (without the executable's path), or nil.
+    static func command(_ arguments: some Collection<String>) -> Synth? {
         guard arguments.first == Synth.configuration.commandName else { return nil }
         var outDir: String?
         var template: TemplateChoice?
@@ -48,7 +48,12 @@ enum SynthFastPath {
                 return nil
             }
         }
-        // Not a `Synth`: creating one builds ArgumentParser's property wrappers, the cost this avoids.
-        return SynthOptions(outDir: outDir ?? Synth.defaultOutDir, check: check, template: template)
+        var command = Synth()
+        command.outDir = outDir ?? Synth.defaultOutDir
+        command.template = template
+        command.check = check
+        // ArgumentParser validates after parsing; a command that fails goes back to it for the message.
+        guard (try? command.validate()) != nil else { return nil }
+        return command
     }
 }
