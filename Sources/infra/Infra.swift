@@ -12,19 +12,4 @@ struct Infra: AsyncParsableCommand {
         abstract: "Infrastructure as code for the Imagery system (AWS in Action, chapter 16).",
         subcommands: [Synth.self, Deploy.self, Destroy.self, Status.self, StackDiff.self, Outputs.self]
     )
-
-    /// Plain `infra synth` command lines run at once, on the main thread (see `SynthFastPath`);
-    /// everything else is parsed and run by ArgumentParser.
-    @MainActor
-    static func main() async {
-        if let synth = SynthFastPath.command(CommandLine.arguments.dropFirst()) {
-            do {
-                try synth.run()
-            } catch {
-                exit(withError: error)
-            }
-            return
-        }
-        await main(nil as [String]?)
-    }
 }
