@@ -12,7 +12,7 @@ struct Synth: ParsableCommand {
             + "the command exits 1 with a diff when the files on disk differ from what would be generated."
     )
 
-    /// Where files go without `--out-dir`; `SynthFastPath` uses it too.
+    /// Where files go without `--out-dir`.
     static let defaultOutDir = "."
 
     @Option(name: .long, help: ArgumentHelp("Directory to write into.", valueName: "dir"))

@@ -66,6 +66,28 @@ import TestSupport
         #expect(result.stdout.contains("packer/imagery.pkr.hcl: "))
     }
 
+    /// Files are written to a hidden sibling and renamed over the old one: a write that cannot happen
+    /// says which path and why, exits 1 and leaves neither a partial file nor the temporary behind.
+    @Test func unwritableOutputIsNamedAndLeavesNothingBehind() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plainFile = directory.appendingPathComponent("not-a-directory")
+        try Data("keep".utf8).write(to: plainFile)
+        let underFile = try run(["synth", "--out-dir", plainFile.appendingPathComponent("sub").path])
+        #expect(underFile.status == 1)
+        #expect(underFile.stderr.contains("cannot create directory \(plainFile.path): Not a directory"), "\(underFile.stderr)")
+        #expect(try String(contentsOf: plainFile, encoding: .utf8) == "keep")
+
+        // A directory where the template should go: the rename fails, the temporary file is removed.
+        let blocked = directory.appendingPathComponent("out/templates/imagery.yaml")
+        try FileManager.default.createDirectory(at: blocked, withIntermediateDirectories: true)
+        let replace = try run(["synth", "--template", "imagery", "--out-dir", directory.appendingPathComponent("out").path])
+        #expect(replace.status == 1)
+        #expect(replace.stderr.contains("cannot replace \(blocked.path): Is a directory"), "\(replace.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: blocked.deletingLastPathComponent().path)
+        #expect(left == ["imagery.yaml"], "\(left)")
+    }
+
     @Test func checkPassesOnFreshFilesAndFailsWithADiffOnStaleOnes() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
