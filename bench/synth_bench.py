@@ -4,7 +4,9 @@ CDK app, when aws-cdk-lib is installed and runs here), whole processes, alternat
     python synth_bench.py INFRA [--runs N] [--no-cdk]
 
 Each side writes the Imagery template into a fresh directory per run; what is timed is the whole
-process a user waits for (interpreter or binary start, building the model, rendering, writing).
+process a user waits for (interpreter or binary start, building the model, rendering, writing),
+started directly by this script: a GNU time wrapper's own fork and exec would be a tenth of what
+infra takes. CPU comes from wait4; peak RSS from one extra run per side under GNU time.
 Before any figure is written the templates are compared as CloudFormation, not as text: both are
 parsed with the short-form tags (!Ref, !GetAtt, !Sub, ...) turned into their long forms, `!GetAtt
 A.B` and `Fn::GetAtt: [A, B]` made one, a `Fn::Sub` with an empty variable map made the plain
@@ -139,10 +141,12 @@ class Side:
         self.name, self.command, self.output, self.note = name, command, output, note
         self.runs: list[benchlib.Run] = []
 
-    def run(self, directory: Path) -> benchlib.Run:
+    def run(self, directory: Path, *, memory: bool = False) -> benchlib.Run:
+        """Timed directly; with `memory`, under GNU time for the peak RSS (slower by its own start)."""
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        result = benchlib.run_measured(self.command(directory), timeout=600)
+        measure = benchlib.run_measured if memory else benchlib.run_timed
+        result = measure(self.command(directory), timeout=600)
         if not (directory / self.output).is_file():
             raise RuntimeError(f"{self.name} wrote no {self.output} in {directory}")
         return result
@@ -167,13 +171,13 @@ def version(distribution: str) -> str:
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
+    return f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("infra", help="the release build of infra")
-    parser.add_argument("--runs", type=int, default=10, help="alternating rounds (default 10)")
+    parser.add_argument("--runs", type=int, default=15, help="alternating rounds (default 15)")
     parser.add_argument("--no-cdk", action="store_true", help="leave the CDK side out even if aws-cdk-lib is installed")
     args = parser.parse_args()
     infra = str(Path(args.infra).resolve())
@@ -208,8 +212,12 @@ def main() -> int:
         print(f"round {round_index + 1}/{args.runs}: " + ", ".join(f"{s.name} {ms(s.runs[-1].wall)}" for s in sides),
               flush=True)
 
+    # Peak RSS: one more run per side under GNU time (see benchlib.run_measured), not timed.
+    peak_rss = {side.name: side.run(work / "memory" / side.name.replace(" ", "_").replace("-", ""), memory=True).max_rss_kib / 1024
+                for side in sides}
+
     # What infra costs before it does any synth work: exec, dynamic libraries, Swift and Foundation start.
-    start_runs = [benchlib.run_measured([infra, "--help"]) for _ in range(args.runs)]
+    start_runs = [benchlib.run_timed([infra, "--help"]) for _ in range(args.runs)]
     start_wall = benchlib.median(r.wall for r in start_runs)
     start_cpu = benchlib.median(r.cpu for r in start_runs)
 
@@ -239,7 +247,7 @@ def main() -> int:
 
     medians = {side.name: benchlib.median(r.wall for r in side.runs) for side in sides}
     cpu = {side.name: benchlib.median(r.cpu for r in side.runs) for side in sides}
-    rss = {side.name: max(r.max_rss_kib for r in side.runs) / 1024 for side in sides}
+    rss = peak_rss
     infra_one, tropo, infra_all = medians[sides[0].name], medians[sides[1].name], medians[sides[2].name]
     ratio = tropo / infra_one
     ratio_all = tropo / infra_all
@@ -255,7 +263,8 @@ def main() -> int:
         "aws-cdk-lib": version("aws-cdk-lib") + ("" if cdk_ok else f" (CDK side not run: {cdk_reason})"),
         "node": benchlib.command_output(["node", "--version"]) or "not found",
         "command": f"make bench-synth  (bench/synth_bench.py, {args.runs} alternating rounds after one warm-up each; "
-                   "wall = whole process, medians; cpu = user + system from GNU time, 10 ms resolution)",
+                   "wall = whole process, started directly, medians; cpu = user + system from wait4; "
+                   "peak RSS from one more run per side under GNU time)",
     }
     lines = ["# Synth: infra synth (Swift, release) vs troposphere" + (" vs AWS CDK" if cdk_ok else ""), ""]
     lines += benchlib.machine_lines(info, versions)
@@ -265,7 +274,7 @@ def main() -> int:
         lines.append(f"{side.name:34} {ms(medians[side.name]):>12} {ms(cpu[side.name]):>11} {rss[side.name]:>7.1f} MiB")
     lines += ["", "per-run wall (ms):"]
     for side in sides:
-        lines.append(f"  {side.name:32} " + ", ".join(f"{r.wall * 1000:.0f}" for r in side.runs))
+        lines.append(f"  {side.name:32} " + ", ".join(f"{r.wall * 1000:.1f}" if r.wall < 0.1 else f"{r.wall * 1000:.0f}" for r in side.runs))
     lines += ["", f"infra's process start alone (`infra --help`, {len(start_runs)} runs): median wall {ms(start_wall)}, "
               f"cpu {ms(start_cpu)}"]
     lines += ["",
