@@ -73,7 +73,7 @@ let package = Package(
             ],
             exclude: ["public"]
         ),
-        .executableTarget(name: "imagery-server", dependencies: ["ImageryServer", "ImageryCore"]),
+        .executableTarget(name: "imagery-server", dependencies: ["ImageryServer", "ImageryCore", "AWSClient"]),
         // The queue consumer that applies the sepia filter.
         .target(
             name: "ImageryWorker",

@@ -6,11 +6,11 @@ import datetime
 import json
 import os
 import platform
+import select
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,14 +60,22 @@ def run_timed(cmd: list[str], *, env: dict[str, str] | None = None, timeout: flo
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, stdin=subprocess.DEVNULL, env=env)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
         try:
+            # Wait for exit without reaping (a pidfd becomes readable), so that wait4 below gets the rusage.
+            pidfd = os.pidfd_open(proc.pid)
+            try:
+                exited, _, _ = select.select([pidfd], [], [], timeout)
+            finally:
+                os.close(pidfd)
+            if not exited:
+                raise TimeoutError(f"{' '.join(cmd)} did not finish within {timeout:g} s")
             _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
         finally:
-            timer.cancel()
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode is None:  # timed out or interrupted: do not leave it running
+                proc.kill()
+                proc.wait()
         if proc.returncode != 0:
             errors.seek(0)
             raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {errors.read().decode(errors='replace').strip()}")

@@ -25,12 +25,19 @@ direct_libraries() {
   done
 }
 
-# Libraries opened at run time: the soname, if the binary contains it, resolved through ldconfig.
+# Libraries opened at run time: the soname, if the binary contains it, resolved through ldconfig's
+# cache (ldconfig lives in /sbin, which is not on every PATH).
+ldconfig_bin=$(command -v ldconfig || echo /sbin/ldconfig)
 dlopened_libraries() {
-  local soname
+  local soname path
   for soname in libcurl.so.4; do
     grep -qaF "$soname" "$1" || continue
-    ldconfig -p | awk -v want="$soname" '$1 == want && $NF ~ /^\// { print $NF; exit }'
+    path=$("$ldconfig_bin" -p | awk -v want="$soname" '$1 == want && $NF ~ /^\// && !found { print $NF; found = 1 }')
+    if [ -z "$path" ]; then
+      echo "check-runtime-deps: $1 opens $soname at run time, and no library by that name is installed here" >&2
+      return 1
+    fi
+    echo "$path"
   done
 }
 

@@ -144,6 +144,8 @@ public struct CredentialProviderChain: CredentialProvider {
                 if error.attempts.last?.kind == .failed { break }
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let error as TransportError where error.kind == .unavailable {
+                throw error  // no source that needs HTTP can work; say so, not "no credentials"
             } catch {
                 attempts.append(.failed(provider.name, "\(error)"))
                 break

@@ -16,6 +16,13 @@ public struct CurlTransport: HTTPTransport {
     public let defaultTimeout: Duration
     let pool: CurlHandlePool
 
+    /// Why libcurl cannot be used (not installed, too old), or nil once it is loaded. The first call
+    /// loads it; services call this at start so that a missing library stops them at once instead of
+    /// failing every request.
+    public static var unavailableReason: String? {
+        imagery_curl_load() == 1 ? nil : String(cString: imagery_curl_load_error())
+    }
+
     /// Each transport (and its copies) keeps its own connections, as each URLSession did.
     public init(timeout: Duration = .seconds(60)) {
         self.defaultTimeout = timeout
@@ -139,10 +146,7 @@ final class CurlTransfer: @unchecked Sendable {
     func run(pool: CurlHandlePool, timeout: Duration, idleTimeout: Bool) throws -> HTTPResponse {
         if isCancelled { throw CancellationError() }
         // libcurl is opened on first use (see CCurl.h): commands that send nothing never load it.
-        guard imagery_curl_load() == 1 else {
-            throw fail(.unavailable, "\(String(cString: imagery_curl_load_error())); install libcurl 7.32 or newer "
-                + "(Debian: apt-get install libcurl4)")
-        }
+        if let reason = CurlTransport.unavailableReason { throw fail(.unavailable, reason) }
         guard let handle = pool.take() else { throw fail(.other, "curl_easy_init failed") }
         self.handle = handle
         defer {

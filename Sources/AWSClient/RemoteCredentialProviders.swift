@@ -157,6 +157,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
+        } catch let error as TransportError where error.kind == .unavailable {
+            throw error  // no request can be sent at all: not a credentials problem
         } catch let error as TransportError {
             throw CredentialError.failed(name, "\(error.target): \(error.kind.rawValue)")
         }
@@ -224,7 +226,7 @@ public struct InstanceMetadataClient: Sendable {
             switch error.kind {
             case .timedOut: throw IMDSError(reason: "timed out after \(timeoutText)")
             case .connectionFailed: throw IMDSError(reason: "connection refused at \(endpoint.absoluteString)")
-            case .unavailable: throw IMDSError(reason: error.detail)
+            case .unavailable: throw error  // no request can be sent at all: not "not on EC2"
             default: throw IMDSError(reason: "\(error.kind.rawValue) at \(endpoint.absoluteString)")
             }
         }

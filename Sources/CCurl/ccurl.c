@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* secure_getenv */
+#endif
 #include "CCurl.h"
 
 #include <dlfcn.h>
@@ -31,44 +34,22 @@ static atomic_int loaded = 0;
 static char load_error[512] = "";
 static char loaded_version[64] = "";
 
-/* dlsym into a function pointer of the right type; records the first missing symbol. */
+/* dlsym into a function pointer of the right type; on a missing symbol, says so and gives up on
+   this library. */
 #define RESOLVE(field, symbol)                                                                      \
     do {                                                                                            \
         void *address = dlsym(library, symbol);                                                     \
         if (address == NULL) {                                                                      \
-            snprintf(load_error, sizeof load_error, "%s has no symbol %s", name, symbol);            \
-            return;                                                                                 \
+            snprintf(reason, reason_size, "%s has no symbol %s", name, symbol);                      \
+            return 0;                                                                               \
         }                                                                                           \
         memcpy(&api.field, &address, sizeof address);                                               \
     } while (0)
 
 static int is_loaded(void) { return atomic_load_explicit(&loaded, memory_order_acquire); }
 
-static void load(void) {
-    void *library = NULL;
-    /* IMAGERY_LIBCURL names one library (a file name or a path) to use instead of the defaults. */
-    const char *chosen = getenv("IMAGERY_LIBCURL");
-    const char *const *names = library_names;
-    size_t count = sizeof library_names / sizeof library_names[0];
-    if (chosen != NULL && chosen[0] != '\0') {
-        names = &chosen;
-        count = 1;
-    }
-    const char *name = names[0];
-    char reasons[384] = "";
-    for (size_t i = 0; i < count && library == NULL; i++) {
-        name = names[i];
-        library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-        if (library == NULL) {
-            const char *reason = dlerror();
-            size_t used = strlen(reasons);
-            snprintf(reasons + used, sizeof reasons - used, "%s%s", used ? "; " : "", reason ? reason : name);
-        }
-    }
-    if (library == NULL) {
-        snprintf(load_error, sizeof load_error, "cannot load libcurl (%s)", reasons);
-        return;
-    }
+/* Resolves every function from an opened library and checks its version: 1 if it is usable. */
+static int resolve(void *library, const char *name, char *reason, size_t reason_size) {
     RESOLVE(global_init, "curl_global_init");
     RESOLVE(version_info, "curl_version_info");
     RESOLVE(easy_init, "curl_easy_init");
@@ -80,11 +61,47 @@ static void load(void) {
     RESOLVE(easy_getinfo, "curl_easy_getinfo");
     RESOLVE(slist_append, "curl_slist_append");
     RESOLVE(slist_free_all, "curl_slist_free_all");
-
     const curl_version_info_data *info = api.version_info(CURLVERSION_NOW);
     if (info == NULL || info->version_num < IMAGERY_CURL_MINIMUM_VERSION) {
-        snprintf(load_error, sizeof load_error, "%s is version %s; 7.32.0 or newer is needed", name,
-                 info && info->version ? info->version : "unknown");
+        snprintf(reason, reason_size, "%s is version %s", name, info && info->version ? info->version : "unknown");
+        return 0;
+    }
+    snprintf(loaded_version, sizeof loaded_version, "%s", info->version ? info->version : "");
+    return 1;
+}
+
+static void load(void) {
+    /* IMAGERY_LIBCURL names one library (a file name or a path) to use instead of the defaults;
+       ignored in set-user-ID programs. */
+    const char *chosen = secure_getenv("IMAGERY_LIBCURL");
+    const char *const *names = library_names;
+    size_t count = sizeof library_names / sizeof library_names[0];
+    if (chosen != NULL && chosen[0] != '\0') {
+        names = &chosen;
+        count = 1;
+    }
+    char reasons[384] = "";
+    int usable = 0;
+    for (size_t i = 0; i < count && !usable; i++) {
+        char reason[256] = "";
+        void *library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (library == NULL) {
+            const char *text = dlerror();
+            snprintf(reason, sizeof reason, "%s", text ? text : names[i]);
+        } else if (resolve(library, names[i], reason, sizeof reason)) {
+            usable = 1;  /* kept open for the life of the process */
+        } else {
+            memset(&api, 0, sizeof api);
+            dlclose(library);
+        }
+        if (!usable) {
+            size_t used = strlen(reasons);
+            snprintf(reasons + used, sizeof reasons - used, "%s%s", used ? "; " : "", reason);
+        }
+    }
+    if (!usable) {
+        snprintf(load_error, sizeof load_error,
+                 "cannot load libcurl 7.32 or newer (%s); install it (Debian: apt-get install libcurl4)", reasons);
         return;
     }
     CURLcode code = api.global_init(CURL_GLOBAL_ALL);
@@ -92,7 +109,6 @@ static void load(void) {
         snprintf(load_error, sizeof load_error, "curl_global_init failed with code %d", (int)code);
         return;
     }
-    snprintf(loaded_version, sizeof loaded_version, "%s", info->version ? info->version : "");
     atomic_store_explicit(&loaded, 1, memory_order_release);
 }
 
@@ -101,7 +117,10 @@ int imagery_curl_load(void) {
     return is_loaded();
 }
 
-const char *imagery_curl_load_error(void) { return is_loaded() ? "" : load_error; }
+const char *imagery_curl_load_error(void) {
+    /* After the once-only load, so that load_error is complete and safely visible. */
+    return imagery_curl_load() ? "" : load_error;
+}
 
 const char *imagery_curl_loaded_version(void) { return is_loaded() ? loaded_version : ""; }
 

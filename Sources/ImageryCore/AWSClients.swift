@@ -40,7 +40,10 @@ public func isTransientAWSFailure(_ error: any Error) -> Bool {
     case let aws as AWSError:
         // Throttling and 5xx are transient by nature; authentication can heal when credentials rotate.
         return aws.kind != .client
-    case is TransportError, is NoCredentialsError, is CredentialError, is URLError:
+    case let transport as TransportError:
+        // A network fault heals; a missing libcurl or an unbuildable request does not.
+        return transport.isTransient
+    case is NoCredentialsError, is CredentialError, is URLError:
         return true
     default:
         return false

@@ -1,3 +1,4 @@
+import AWSClient
 import Foundation
 import Hummingbird
 import ImageryCore
@@ -10,6 +11,10 @@ struct ImageryServerMain {
     static func main() async {
         var logger = Logger(label: "imagery-server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        if let reason = CurlTransport.unavailableReason {
+            logger.critical("cannot start: \(reason)")
+            exit(1)
+        }
         do {
             let configuration = try ImageryConfiguration.load(environment: ProcessInfo.processInfo.environment)
             let app = try buildApplication(configuration: configuration, logger: logger)

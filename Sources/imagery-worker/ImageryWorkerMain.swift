@@ -32,6 +32,10 @@ struct Run: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        if let reason = CurlTransport.unavailableReason {
+            logger.critical("cannot start: \(reason)")
+            throw ExitCode(1)
+        }
         // Long polls wait 20 s: the request timeout must outlast them.
         let aws = ImageryAWS(configuration: configuration, timeout: .seconds(configuration.worker.waitTimeSeconds + 40))
         let readinessLogger = logger

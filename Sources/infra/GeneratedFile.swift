@@ -26,12 +26,18 @@ enum GeneratedFile {
         if let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
             try makeDirectories(String(path[..<slash]))
         }
-        // A hidden sibling in the same directory, so the rename never crosses file systems.
+        // A hidden sibling in the same directory, so the rename never crosses file systems; a random
+        // name, created exclusively, so two runs into the same directory never share one.
         let directoryEnd = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path.utf8.index(after: $0) } ?? path.startIndex
-        let temporary = String(path[..<directoryEnd]) + "." + String(path[directoryEnd...]) + ".tmp-\(getpid())"
-        unlink(temporary)  // left over from an interrupted run with the same pid
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw WriteError(path: temporary, operation: "create", code: errno) }
+        let prefix = String(path[..<directoryEnd]) + "." + String(path[directoryEnd...]) + ".tmp-"
+        var temporary = ""
+        var descriptor: Int32 = -1
+        for _ in 0..<8 where descriptor < 0 {
+            temporary = prefix + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if descriptor < 0 && errno != EEXIST { break }
+        }
+        guard descriptor >= 0 else { throw WriteError(path: path, operation: "write", code: errno) }
         var contents = contents
         let failure: Int32? = contents.withUTF8 { bytes in
             var offset = 0
@@ -41,6 +47,7 @@ enum GeneratedFile {
                     if errno == EINTR { continue }
                     return errno
                 }
+                if written == 0 { return EIO }  // no progress and no error: do not spin
                 offset += written
             }
             return nil

@@ -124,8 +124,11 @@ struct StackCommandTests {
         (["deploy", "--endpoint-url", "ftp://x"], [:], 2, "invalid endpoint URL"),
         // libcurl is opened on first use; a missing one is named, with the package to install.
         (["deploy", "--template", "imagery-local"], ["IMAGERY_LIBCURL": "/nonexistent/libcurl.so.4"], 2,
-         "cannot send requests to AWS: cannot load libcurl (/nonexistent/libcurl.so.4: cannot open shared object file"),
-        (["status"], ["IMAGERY_LIBCURL": "libm.so.6"], 2, "libm.so.6 has no symbol curl_global_init"),
+         "cannot send requests to AWS: cannot load libcurl 7.32 or newer (/nonexistent/libcurl.so.4: cannot open shared object file"),
+        (["status"], ["IMAGERY_LIBCURL": "libm.so.6"], 2, "libm.so.6 has no symbol curl_global_init); install it (Debian: apt-get install libcurl4)"),
+        // Without credentials in the environment the chain reaches instance metadata: still the libcurl message.
+        (["status"], ["IMAGERY_LIBCURL": "/nonexistent/libcurl.so.4", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                      "AWS_EC2_METADATA_DISABLED": "false"], 2, "cannot send requests to AWS: cannot load libcurl"),
     ])
     func badInput(arguments: [String], environment extra: [String: String], code: Int32, message: String) async throws {
         let dir = try directory()

@@ -23,8 +23,8 @@
    Returns 1 when libcurl is ready; 0 otherwise, with the reason in imagery_curl_load_error(). */
 int imagery_curl_load(void);
 
-/* Why imagery_curl_load failed (the library name, dlerror's text or the version found); "" if it
-   did not. */
+/* Why imagery_curl_load failed, for each library tried (dlerror's text, a missing symbol or the
+   version found), with what to install; "" if it did not fail. Loads first if nothing has. */
 const char *imagery_curl_load_error(void);
 
 /* The loaded library's version ("7.88.1"), or "" before a successful load. */
