@@ -32,7 +32,6 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 /* Set once, inside the pthread_once above; read by every wrapper (on any thread). */
 static atomic_int loaded = 0;
 static char load_error[512] = "";
-static char loaded_version[64] = "";
 
 /* dlsym into a function pointer of the right type; on a missing symbol, says so and gives up on
    this library. */
@@ -66,7 +65,6 @@ static int resolve(void *library, const char *name, char *reason, size_t reason_
         snprintf(reason, reason_size, "%s is version %s", name, info && info->version ? info->version : "unknown");
         return 0;
     }
-    snprintf(loaded_version, sizeof loaded_version, "%s", info->version ? info->version : "");
     return 1;
 }
 
@@ -121,8 +119,6 @@ const char *imagery_curl_load_error(void) {
     /* After the once-only load, so that load_error is complete and safely visible. */
     return imagery_curl_load() ? "" : load_error;
 }
-
-const char *imagery_curl_loaded_version(void) { return is_loaded() ? loaded_version : ""; }
 
 CURL *imagery_curl_easy_init(void) { return is_loaded() ? api.easy_init() : NULL; }
 

@@ -12,11 +12,8 @@ struct Synth: ParsableCommand {
             + "the command exits 1 with a diff when the files on disk differ from what would be generated."
     )
 
-    /// Where files go without `--out-dir`.
-    static let defaultOutDir = "."
-
     @Option(name: .long, help: ArgumentHelp("Directory to write into.", valueName: "dir"))
-    var outDir: String = Synth.defaultOutDir
+    var outDir: String = "."
 
     @Flag(name: .long, help: "Write nothing; exit 1 with a diff if the files differ from what would be generated.")
     var check = false

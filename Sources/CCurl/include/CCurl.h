@@ -27,9 +27,6 @@ int imagery_curl_load(void);
    version found), with what to install; "" if it did not fail. Loads first if nothing has. */
 const char *imagery_curl_load_error(void);
 
-/* The loaded library's version ("7.88.1"), or "" before a successful load. */
-const char *imagery_curl_loaded_version(void);
-
 CURL *imagery_curl_easy_init(void);
 void imagery_curl_easy_cleanup(CURL *handle);
 void imagery_curl_easy_reset(CURL *handle);
