@@ -35,6 +35,9 @@ public final class LoopbackServer: @unchecked Sendable {
     private var scripts: [String: [Action]] = [:]
     private var recorded: [Recorded] = []
     private var stopped = false
+    /// Accepted connections still open; `stop` shuts them down so that no client keeps talking to a
+    /// stopped server over a kept-alive connection.
+    private var connections: Set<Int32> = []
 
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -84,21 +87,32 @@ public final class LoopbackServer: @unchecked Sendable {
 
     public func count(_ path: String) -> Int { requests(path: path).count }
 
+    /// Stops accepting and shuts down every open connection.
+    ///
+    /// The descriptors are only shut down here; the threads that own them close them. Closing the
+    /// listening socket from this thread would let its number be reused (by the next test's server)
+    /// while the accept loop may still be about to call `accept` on it: the old server would then
+    /// answer the new server's connections with the old scripts.
     public func stop() {
-        let wasStopped = lock.withLock { () -> Bool in
-            defer { stopped = true }
-            return stopped
-        }
-        if !wasStopped {
+        lock.withLock {
+            guard !stopped else { return }
+            stopped = true
             shutdown(listenFD, Int32(SHUT_RDWR))
-            close(listenFD)
+            for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
 
     private func acceptLoop() {
+        defer { close(listenFD) }
         while true {
             let client = accept(listenFD, nil, nil)
-            if client < 0 {
+            let admitted = lock.withLock { () -> Bool in
+                guard client >= 0, !stopped else { return false }
+                connections.insert(client)
+                return true
+            }
+            guard admitted else {
+                if client >= 0 { close(client) }
                 if lock.withLock({ stopped }) { return }
                 continue
             }
@@ -136,7 +150,13 @@ public final class LoopbackServer: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            // Under the lock, so that `stop` never shuts down a number already reused elsewhere.
+            lock.withLock {
+                connections.remove(fd)
+                close(fd)
+            }
+        }
         var buffer = Data()
         while true {
             guard let request = readRequest(fd, &buffer) else { return }

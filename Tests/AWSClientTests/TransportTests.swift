@@ -96,6 +96,25 @@ struct TransportTests {
         #expect(refused?.description.contains("secret") == false)
     }
 
+    /// The test harness itself: a later test's server may get the same port (or the same descriptor
+    /// number), so a stopped server must answer nothing more. A CI run once saw a readiness test get an
+    /// earlier server's scripted "200 OK": that server's accept loop had gone on to accept on a closed,
+    /// reused descriptor. This checks the other half, connections kept alive past `stop`.
+    @Test("a stopped loopback server answers nothing more, not even on a kept-alive connection", arguments: [Kind.curl])
+    func stoppedServerClosesKeptAliveConnections(kind: Kind) async throws {
+        let server = try LoopbackServer()
+        server.script("GET", "/x", [.respond(status: 200, body: "old")])
+        let transport = kind.make()
+        let first = try await transport.send(HTTPRequest(method: "GET", url: try url(server, "/x")))
+        #expect(first.bodyText == "old")
+        server.stop()
+        let error = await #expect(throws: TransportError.self) {
+            try await transport.send(HTTPRequest(method: "GET", url: try url(server, "/x")))
+        }
+        #expect(error?.kind == .connectionFailed, "\(String(describing: error))")
+        #expect(server.count("/x") == 1)
+    }
+
     @Test("cancelling the task ends a request that is still waiting", arguments: [Kind.curl])
     func cancellation(kind: Kind) async throws {
         let server = try LoopbackServer()
