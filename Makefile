@@ -5,10 +5,13 @@ SHELL := /bin/bash
 SWIFT       ?= swift
 PYTHON      ?= python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev systemd passwd chromium chromium-driver
+APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev systemd passwd chromium chromium-driver python3-venv
 HCL2_VENV   := .venv-hcl2
-SHARED_DIR  ?= $(abspath ../shared)
-export IMAGERY_SHARED_DIR := $(SHARED_DIR)
+# The Python tools of requirements-dev.txt (moto, cfn-lint, Selenium, boto3) live in their own virtualenv:
+# Debian 12's python3 refuses `pip install` outside one (PEP 668). Every recipe, and so every test that
+# `make` starts, finds that virtualenv's python3 and tools first on PATH.
+DEV_VENV    := .venv-dev
+export PATH := $(CURDIR)/$(DEV_VENV)/bin:$(PATH)
 
 # Stack commands (make deploy STACK=imagery REGION=eu-west-1 PROFILE=dev ARGS="--yes") and the local AWS (moto).
 STACK       ?= imagery
@@ -16,6 +19,7 @@ REGION      ?=
 PROFILE     ?=
 ARGS        ?=
 MOTO_PORT   ?= 5000
+IMAGERY_PORT ?= 8080
 MOTO_URL    := http://127.0.0.1:$(MOTO_PORT)
 MOTO_PID    := .infra/moto.pid
 # What local runs use against moto: test keys, a region, the endpoint.
@@ -31,7 +35,9 @@ deps: ## Install missing Debian and Python packages (idempotent)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
-	@$(PYTHON) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@[ -f $(DEV_VENV)/.installed ] && [ $(DEV_VENV)/.installed -nt requirements-dev.txt ] || \
+	  { echo "installing requirements-dev.txt into $(DEV_VENV)"; { [ -x $(DEV_VENV)/bin/python ] || $(PYTHON) -m venv $(DEV_VENV); } && \
+	    $(DEV_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt && touch $(DEV_VENV)/.installed; }
 	@[ -x $(HCL2_VENV)/bin/python ] && $(HCL2_VENV)/bin/python -c 'import hcl2' 2>/dev/null || \
 	  { $(PYTHON) -m venv $(HCL2_VENV) && $(HCL2_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-hcl2.txt; }
 
@@ -63,8 +69,8 @@ test: deps ## Install what is missing, then run every test
 	$(MAKE) stage-test
 	$(MAKE) soak-short
 
-demo: deps moto-start demo-stack ## Local Imagery: moto, imagery-local, server + worker, one image processed; Ctrl-C stops all
-	MOTO_URL=$(MOTO_URL) scripts/demo.sh
+demo: deps ## Local Imagery: build, moto, imagery-local, server + worker, one image processed; Ctrl-C stops all (MOTO_PORT=, IMAGERY_PORT=)
+	MOTO_PORT=$(MOTO_PORT) IMAGERY_PORT=$(IMAGERY_PORT) scripts/demo.sh
 
 demo-stack: ## Deploy imagery-local to the running moto and print its outputs as KEY=value
 	$(SWIFT) build --product infra

@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "AWSClientURLSession", dependencies: ["AWSClient"]),
         // The readiness signal the server and worker send to CloudFormation.
         .target(name: "Readiness", dependencies: ["AWSClient"]),
-        // Test helpers: a moto server on loopback, a scripted loopback HTTP server.
+        // Test helpers: the fixtures in Tests/Fixtures, a moto server on loopback, a scripted loopback HTTP server.
         .target(name: "TestSupport"),
+        // Test helper: the names Packer accepts (Tests/Fixtures/packer) and a check of templates against them.
+        .target(name: "PackerTestSupport", dependencies: ["Packer", "TestSupport"]),
         // Test fixtures for the application: moto with the imagery-local stack, shared test data.
         .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "AWSClient", "ImageryCore"]),
         // The Imagery architecture described with the above.
@@ -98,14 +100,14 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "YAML"]),
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
-        .testTarget(name: "PackerTests", dependencies: ["Packer"]),
-        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer"]),
+        .testTarget(name: "PackerTests", dependencies: ["Packer", "PackerTestSupport"]),
+        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer", "PackerTestSupport"]),
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
-        .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner"]),
+        .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner", "TestSupport"]),
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSClientURLSession", "AWSSigner", "TestSupport", "FuzzTargets"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
-        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs", "FuzzTargets"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs", "FuzzTargets", "TestSupport"]),
         .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport"]),
         .testTarget(
             name: "ImageryServerTests",

@@ -28,9 +28,9 @@ class PageTestFailure(Exception):
     """The page did not do what it should; the message says what it showed instead."""
 
 
-def shared_sepia(name: str) -> Path:
-    shared = os.environ.get("IMAGERY_SHARED_DIR") or str(REPOSITORY.parent / "shared")
-    return Path(shared) / "testdata" / "sepia" / name
+def fixture_sepia(name: str) -> Path:
+    """The reference image pair in the repository's Tests/Fixtures/sepia."""
+    return REPOSITORY / "Tests" / "Fixtures" / "sepia" / name
 
 
 def parse_viewport(text: str):
@@ -166,10 +166,10 @@ def run_viewport(driver, base_url: str, image: Path, viewport, expected_width: i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True, help="the server's base URL, e.g. http://127.0.0.1:8080")
-    parser.add_argument("--image", type=Path, default=shared_sepia("input-64x48.png"),
-                        help="file to upload (default: the shared sepia input)")
-    parser.add_argument("--expected", type=Path, default=shared_sepia("expected-jimp-sepia-64x48.png"),
-                        help="PNG the page must show, pixel for pixel (default: the shared sepia result)")
+    parser.add_argument("--image", type=Path, default=fixture_sepia("input-64x48.png"),
+                        help="file to upload (default: Tests/Fixtures/sepia/input-64x48.png)")
+    parser.add_argument("--expected", type=Path, default=fixture_sepia("expected-jimp-sepia-64x48.png"),
+                        help="PNG the page must show, pixel for pixel (default: Tests/Fixtures/sepia/expected-jimp-sepia-64x48.png)")
     parser.add_argument("--expected-width", type=int, default=64, help="naturalWidth of the processed image")
     parser.add_argument("--viewport", type=parse_viewport, action="append",
                         help="WIDTHxHEIGHT, repeatable (default: 390x844 and 1280x800)")
@@ -179,7 +179,7 @@ def main() -> int:
 
     for path in (args.image, args.expected):
         if not path.is_file():
-            print(f"page-test: FAIL: {path} does not exist (set IMAGERY_SHARED_DIR to the shared folder)", file=sys.stderr)
+            print(f"page-test: FAIL: {path} does not exist (Tests/Fixtures is part of the repository: git checkout -- Tests/Fixtures)", file=sys.stderr)
             return 1
     expected_url = "data:image/png;base64," + base64.b64encode(args.expected.read_bytes()).decode("ascii")
     shots = args.screenshots or Path(tempfile.mkdtemp(prefix="imagery-page-"))

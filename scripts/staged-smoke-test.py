@@ -38,11 +38,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def shared_dir():
-    configured = os.environ.get("IMAGERY_SHARED_DIR")
-    return configured or os.path.join(os.path.dirname(ROOT), "shared")
-
-
 def user_data_env_lines(role, physical):
     """The /etc/imagery/env lines of `role`'s launch template, with ${...} resolved."""
     import yaml
@@ -100,9 +95,9 @@ def main():
     for binary in ("imagery-server", "imagery-worker"):
         if not os.access(os.path.join(STAGE, "bin", binary), os.X_OK):
             fail(f"{STAGE}/bin/{binary} is missing: run `make stage` first")
-    image_path = os.path.join(shared_dir(), "testdata", "sepia", "input-64x48.png")
+    image_path = os.path.join(ROOT, "Tests", "Fixtures", "sepia", "input-64x48.png")
     if not os.path.exists(image_path):
-        fail(f"{image_path} not found (set IMAGERY_SHARED_DIR)")
+        fail(f"{image_path} not found (Tests/Fixtures is part of the repository: git checkout -- Tests/Fixtures)")
 
     children = []
     work = tempfile.mkdtemp(prefix="imagery-staged-")

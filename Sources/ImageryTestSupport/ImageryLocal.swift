@@ -113,27 +113,6 @@ public enum SharedMoto {
     public static func get() throws -> MotoServer { try started.get() }
 }
 
-/// Files under ../shared/testdata.
-public enum SharedTestData {
-    /// `IMAGERY_SHARED_DIR`, or the first `shared` folder with a testdata subfolder found walking up from this file.
-    public static func directory() throws -> URL {
-        if let configured = ProcessInfo.processInfo.environment["IMAGERY_SHARED_DIR"], !configured.isEmpty {
-            return URL(fileURLWithPath: configured)
-        }
-        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("shared")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("testdata").path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        throw FixtureError(description: "shared test data not found; set IMAGERY_SHARED_DIR")
-    }
-
-    public static func file(_ relative: String) throws -> URL {
-        try directory().appendingPathComponent("testdata").appendingPathComponent(relative)
-    }
-}
-
 /// Builds multipart/form-data bodies the way browsers do.
 public struct MultipartBody: Sendable {
     public var boundary: String

@@ -246,7 +246,7 @@ public struct AmazonEBSSource: Sendable, Equatable, BodyItemConvertible {
     public var amiBlockDeviceMappings: [BlockDeviceMapping]
     /// `temporary_iam_instance_profile_policy_document` block.
     public var temporaryIAMInstanceProfilePolicyDocument: TemporaryIAMPolicyDocument?
-    /// Anything else, appended verbatim after the typed fields (validated by `PackerNameCatalog`).
+    /// Anything else, appended verbatim after the typed fields (the tests check every name against Packer's own lists: `PackerTestSupport`).
     public var extra: [HCL.BodyItem]
 
     /// Creates an amazon-ebs source.

@@ -1,20 +1,11 @@
 import AWSSigner
 import Foundation
 import Testing
+import TestSupport
 
-/// Locates `shared/testdata/sigv4/v4`: `IMAGERY_SHARED_DIR` first, else walk up from this file.
-func sigv4SuiteDirectory(filePath: String = #filePath) -> URL? {
-    if let dir = ProcessInfo.processInfo.environment["IMAGERY_SHARED_DIR"] {
-        let url = URL(fileURLWithPath: dir).appendingPathComponent("testdata/sigv4/v4")
-        if FileManager.default.fileExists(atPath: url.path) { return url }
-    }
-    var dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-    while dir.path != "/" {
-        let candidate = dir.appendingPathComponent("shared/testdata/sigv4/v4")
-        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    return nil
+/// `Tests/Fixtures/sigv4/v4`: aws-c-auth's SigV4 test suite (Apache-2.0, LICENSE and NOTICE beside it).
+func sigv4SuiteDirectory() -> URL? {
+    try? Fixtures.url("sigv4/v4")
 }
 
 struct SuiteCase: Sendable, CustomStringConvertible {
@@ -129,7 +120,7 @@ struct SigV4SuiteTests {
     @Test("suite directory is found and holds 38 cases")
     func suitePresent() throws {
         let cases = SuiteCase.all()
-        #expect(cases.count == 38, "set IMAGERY_SHARED_DIR or run from inside the repo next to shared/")
+        #expect(cases.count == 38, "Tests/Fixtures/sigv4/v4 should hold 38 cases")
     }
 
     @Test("header signing", arguments: SuiteCase.all())

@@ -1,22 +1,12 @@
 import CImageCodecs
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageProcessing
 
-/// Locates shared/testdata/sepia: $IMAGERY_SHARED_DIR, else the nearest ancestor holding it.
-func sepiaTestDataDirectory(filePath: String = #filePath) throws -> URL {
-    if let shared = ProcessInfo.processInfo.environment["IMAGERY_SHARED_DIR"], !shared.isEmpty {
-        return URL(fileURLWithPath: shared).appendingPathComponent("testdata/sepia")
-    }
-    var directory = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-    while directory.path != "/" {
-        let candidate = directory.appendingPathComponent("shared/testdata/sepia")
-        if FileManager.default.fileExists(atPath: candidate.path) {
-            return candidate
-        }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw TestSetupError("shared/testdata/sepia not found above \(filePath); set IMAGERY_SHARED_DIR")
+/// `Tests/Fixtures/sepia`: the Jimp sepia vectors and the reference image pair.
+func sepiaTestDataDirectory() throws -> URL {
+    try Fixtures.url("sepia")
 }
 
 struct TestSetupError: Error, CustomStringConvertible {

@@ -40,7 +40,7 @@ func errorCode(_ response: TestResponse) throws -> String? {
 }
 
 let pngInput: Data = {
-    (try? Data(contentsOf: SharedTestData.file("sepia/input-64x48.png"))) ?? Data()
+    (try? Data(contentsOf: Fixtures.url("sepia/input-64x48.png"))) ?? Data()
 }()
 
 func uploadHeaders(_ body: MultipartBody, json: Bool = true) -> HTTPFields {

@@ -1,19 +1,12 @@
 import Foundation
 import Imagery
 import Packer
+import PackerTestSupport
 import Testing
 
 @Suite struct PackerTemplateTests {
-    static var sharedPackerData: URL? {
-        let base = ProcessInfo.processInfo.environment["IMAGERY_SHARED_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? Support.repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-        let directory = base.appendingPathComponent("testdata/packer")
-        return FileManager.default.fileExists(atPath: directory.path) ? directory : nil
-    }
-
     @Test func usesOnlyNamesPackerAccepts() throws {
-        let directory = try #require(Self.sharedPackerData, "shared/testdata/packer not found; set IMAGERY_SHARED_DIR")
-        let catalog = try PackerNameCatalog.load { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        let catalog = try PackerNameCatalog.fromFixtures()
         #expect(catalog.validate(ImageryPacker.file).isEmpty)
     }
 

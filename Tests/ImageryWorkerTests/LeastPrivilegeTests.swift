@@ -62,7 +62,7 @@ struct LeastPrivilegeTests {
         }
         let logs = await binaries.stop()
         #expect(!logs.contains("AccessDenied"), "\(logs)")
-        let expected = try decodeImage(.file(try SharedTestData.file("sepia/expected-jimp-sepia-64x48.png").path))
+        let expected = try decodeImage(.file(try Fixtures.url("sepia/expected-jimp-sepia-64x48.png").path))
         #expect(try decodeImage(.data(processedPNG)) == expected)
 
         // Refused: the worker writing an upload (resource-level, S3), the server receiving work

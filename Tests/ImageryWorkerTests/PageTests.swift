@@ -21,8 +21,8 @@ struct PageTests {
             arguments: [
                 "python3", MotoServer.repositoryRoot.appendingPathComponent("scripts/page-test.py").path,
                 "--url", binaries.baseURL.absoluteString,
-                "--image", try SharedTestData.file("sepia/input-64x48.png").path,
-                "--expected", try SharedTestData.file("sepia/expected-jimp-sepia-64x48.png").path,
+                "--image", try Fixtures.url("sepia/input-64x48.png").path,
+                "--expected", try Fixtures.url("sepia/expected-jimp-sepia-64x48.png").path,
                 "--expected-width", "64", "--timeout", "60", "--screenshots", screenshots.path,
             ],
             environment: ProcessInfo.processInfo.environment)

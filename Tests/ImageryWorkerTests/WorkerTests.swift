@@ -12,7 +12,7 @@ import NIOCore
 import Testing
 import TestSupport
 
-let sepiaInput: Data = (try? Data(contentsOf: SharedTestData.file("sepia/input-64x48.png"))) ?? Data()
+let sepiaInput: Data = (try? Data(contentsOf: Fixtures.url("sepia/input-64x48.png"))) ?? Data()
 
 @Suite("Worker against moto", .serialized)
 struct WorkerTests {
@@ -43,7 +43,7 @@ struct WorkerTests {
             #expect(png.status == .ok)
             #expect(png.headers[.contentType] == "image/png")
             let actual = try decodeImage(.data(Data(buffer: png.body)))
-            let expected = try decodeImage(.file(try SharedTestData.file("sepia/expected-jimp-sepia-64x48.png").path))
+            let expected = try decodeImage(.file(try Fixtures.url("sepia/expected-jimp-sepia-64x48.png").path))
             #expect(actual == expected)
         }
         try await worker.stop()
@@ -140,7 +140,7 @@ struct WorkerTests {
             let record = try #require(try await stack.state(id))
             #expect(record.processedS3Key == "processed/\(id).png")
             let png = try await stack.aws.s3.getObject(bucket: stack.configuration.bucket, key: "processed/\(id).png")
-            #expect(try decodeImage(.data(png.data)) == decodeImage(.file(try SharedTestData.file("sepia/expected-jimp-sepia-64x48.png").path)))
+            #expect(try decodeImage(.data(png.data)) == decodeImage(.file(try Fixtures.url("sepia/expected-jimp-sepia-64x48.png").path)))
         }
         let total = await first.log.outcomes.count + second.log.outcomes.count
         #expect(total == 12)
@@ -265,9 +265,9 @@ struct SepiaCommandTests {
     func command() async throws {
         let output = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sepia-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: output) }
-        let ok = try WorkerProcess(arguments: ["sepia", try SharedTestData.file("sepia/input-64x48.png").path, output.path], environment: [:])
+        let ok = try WorkerProcess(arguments: ["sepia", try Fixtures.url("sepia/input-64x48.png").path, output.path], environment: [:])
         #expect(await ok.waitForExit() == 0)
-        #expect(try decodeImage(.file(output.path)) == decodeImage(.file(try SharedTestData.file("sepia/expected-jimp-sepia-64x48.png").path)))
+        #expect(try decodeImage(.file(output.path)) == decodeImage(.file(try Fixtures.url("sepia/expected-jimp-sepia-64x48.png").path)))
 
         let notImage = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("not-\(UUID().uuidString).jpg")
         try Data("hello".utf8).write(to: notImage)

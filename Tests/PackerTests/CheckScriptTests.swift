@@ -14,15 +14,15 @@ struct CheckScriptTests {
 
     @Test(
         "python-hcl2 parses the sample and finds packer, variable, source and build",
-        .enabled(if: TestSupport.hclCheckPython != nil,
+        .enabled(if: PackerTestTools.hclCheckPython != nil,
                  "no python-hcl2 venv: set PACKER_HCL_CHECK to its python (python3 -m venv .venv-hcl2 && .venv-hcl2/bin/pip install python-hcl2==8.1.4)")
     )
     func parsesSample() throws {
-        let python = try #require(TestSupport.hclCheckPython)
-        let root = try #require(TestSupport.packageRoot)
+        let python = try #require(PackerTestTools.hclCheckPython)
+        let root = try #require(PackerTestTools.packageRoot)
         let file = try temporaryFile(SampleTemplate.file.rendered())
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try TestSupport.run(python, [root.appendingPathComponent("scripts/check-packer-hcl.py").path, file.path])
+        let result = try PackerTestTools.run(python, [root.appendingPathComponent("scripts/check-packer-hcl.py").path, file.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(": ok build=1 locals=1 packer=1 source=1 variable=4"))
         #expect(result.stdout.contains("sources=[amazon-ebs.imagery]"))
@@ -31,21 +31,21 @@ struct CheckScriptTests {
 
     @Test(
         "a parse error or a missing top-level block fails with a message",
-        .enabled(if: TestSupport.hclCheckPython != nil, "no python-hcl2 venv: set PACKER_HCL_CHECK")
+        .enabled(if: PackerTestTools.hclCheckPython != nil, "no python-hcl2 venv: set PACKER_HCL_CHECK")
     )
     func reportsErrors() throws {
-        let python = try #require(TestSupport.hclCheckPython)
-        let root = try #require(TestSupport.packageRoot)
+        let python = try #require(PackerTestTools.hclCheckPython)
+        let root = try #require(PackerTestTools.packageRoot)
         let script = root.appendingPathComponent("scripts/check-packer-hcl.py").path
         let broken = try temporaryFile("source \"amazon-ebs\" \"x\" {\n  ami_name = \n}\n")
         defer { try? FileManager.default.removeItem(at: broken) }
-        let parse = try TestSupport.run(python, [script, broken.path])
+        let parse = try PackerTestTools.run(python, [script, broken.path])
         #expect(parse.status == 1)
         #expect(parse.stderr.contains("parse error"))
 
         let partial = try temporaryFile(HCL.File { Variable("region", type: "string") }.rendered())
         defer { try? FileManager.default.removeItem(at: partial) }
-        let missing = try TestSupport.run(python, [script, partial.path])
+        let missing = try PackerTestTools.run(python, [script, partial.path])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("missing top-level block(s): packer, source, build"))
     }

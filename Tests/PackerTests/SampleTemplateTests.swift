@@ -1,5 +1,6 @@
 import Foundation
 import Packer
+import PackerTestSupport
 import Testing
 
 @Suite("Sample imagery template")
@@ -128,13 +129,13 @@ struct SampleTemplateTests {
 
     @Test("the sample uses only names Packer accepts")
     func sampleValidates() throws {
-        let catalog = try TestSupport.catalog()
+        let catalog = try PackerTestTools.catalog()
         #expect(catalog.validate(SampleTemplate.file) == [])
     }
 
     @Test("the catalogue has every row of the shared lists")
     func catalogCounts() throws {
-        let catalog = try TestSupport.catalog()
+        let catalog = try PackerTestTools.catalog()
         // The shared README: 250 amazon-ebs names, 156 of them top-level.
         #expect(catalog.amazonEBS.entries.count == 250)
         #expect(catalog.amazonEBS.entries.keys.filter { !$0.contains(".") }.count == 156)
@@ -156,7 +157,7 @@ struct SampleTemplateTests {
 
     @Test("wrong names are reported with their paths")
     func reportsViolations() throws {
-        let catalog = try TestSupport.catalog()
+        let catalog = try PackerTestTools.catalog()
         var source = SampleTemplate.source
         source.extra = [
             .attribute(HCL.Attribute("instance_typ", "t3.micro")),
@@ -212,7 +213,7 @@ struct SampleTemplateTests {
 
     @Test("post-processors chains and error-cleanup provisioners are checked too")
     func nestedPluginBlocks() throws {
-        let catalog = try TestSupport.catalog()
+        let catalog = try PackerTestTools.catalog()
         let file = HCL.File {
             HCL.Block("build") {
                 HCL.Block("error-cleanup-provisioner", labels: ["shell"]) {
@@ -236,7 +237,7 @@ struct SampleTemplateTests {
 
     @Test("the temporary IAM policy document uses the schema's capitalised names")
     func policyDocumentValidates() throws {
-        let catalog = try TestSupport.catalog()
+        let catalog = try PackerTestTools.catalog()
         var source = SampleTemplate.source
         source.temporaryIAMInstanceProfilePolicyDocument = TemporaryIAMPolicyDocument(statements: [
             PolicyStatement(actions: ["s3:GetObject"], resources: ["arn:aws:s3:::imagery-artifacts/*"]),
