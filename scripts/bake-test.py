@@ -235,9 +235,11 @@ class Instance:
         self.address, self.gateway = f"10.99.{index}.2", f"10.99.{index}.1"
         self.instance_id = "i-0" + uuid.uuid4().hex[:16]
         self.log_path = os.path.join(WORK, f"{name}.console.log")
+        # Unique on the host: nspawn keeps a folder per machine name under /run/systemd/nspawn/.
+        self.machine = f"bake{os.getpid()}-{name}"
         links_before = set(list_links())
         arguments = ["systemd-nspawn", "--quiet", "--directory", image, "--boot", "--register=no", "--keep-unit",
-                     f"--machine=bk-{name}", f"--hostname=ip-10-99-{index}-2", "--console=pipe", "--network-veth"]
+                     f"--machine={self.machine}", f"--hostname=ip-10-99-{index}-2", "--console=pipe", "--network-veth"]
         if volatile:
             arguments.append("--volatile=overlay")
         arguments += [f"--bind-ro={b}" for b in binds]
@@ -339,6 +341,11 @@ class Instance:
                 pass
             self.process.wait(timeout=10)
         self.log.close()
+        # nspawn leaves this folder behind when /run is not a tmpfs (it is on the root disk here).
+        try:
+            os.rmdir(f"/run/systemd/nspawn/propagate/{self.machine}")
+        except OSError:
+            pass
 
 
 def list_links():
