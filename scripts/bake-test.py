@@ -326,12 +326,13 @@ class Instance:
         except OSError:
             return ""
 
-    def stop(self, timeout=45):
-        """Shut down as `poweroff` would (nspawn turns SIGTERM into a halt request); killed after `timeout`."""
+    def stop(self):
+        """Shut down as `poweroff` would: nspawn turns SIGTERM into a halt request (see wait_stopped)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
 
     def wait_stopped(self, timeout=45):
+        """Waits for the halt; kills the container's init after `timeout` seconds."""
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -1015,8 +1016,7 @@ def boot_and_process(image, moto, moto_port):
             instances.append(boot_instance(name, index, image, fake, role, group, launch_template, values, moto_port,
                                            cfn_port, extra))
         say("instances booting: " + ", ".join(f"{i.name} {i.instance_id} at {i.address}" for i in instances))
-        for instance in instances:
-            instance.wait_until_booted()
+        states = {i.name: i.wait_until_booted() for i in instances}
         by_name = {i.name: i for i in instances}
 
         def user_data_status(instance):
@@ -1033,6 +1033,11 @@ def boot_and_process(image, moto, moto_port):
         if broken_status == "0":
             fail("UserData on the instance with a masked unit exited 0")
         say(f"UserData: server 0, worker 0, broken {broken_status}")
+        for name in ("server", "worker"):
+            state = by_name[name].execute(["systemctl", "is-system-running"], check=False).stdout.strip()
+            if state != "running":
+                failed = by_name[name].execute(["systemctl", "--failed", "--no-legend", "--plain"], check=False).stdout
+                fail(f"the {name} instance is {state!r} after boot (booted {states[name]!r}); failed units:\n{failed}")
 
         process_one_image(by_name["server"].address)
 
