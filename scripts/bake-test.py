@@ -32,8 +32,11 @@ way and EC2's way instead, so the glue between them is tested too:
      (communicator.go scpUploadSession: `scp -vt DIR`, mode 0644 as no FileInfo is given), runs
      `chmod 0755 PATH`, then the rendered execute_command (exit status 0 or the build fails), then
      `rm -f PATH`.
-   Then the instance is shut down, as amazon-ebs stops it before the snapshot; the root file system is
-   the "AMI".
+   Packer's documentation says the same (developer.hashicorp.com/packer/docs/provisioners/file: the
+   destination's "parent directories must already exist", "the existence of a trailing slash is
+   important"; .../provisioners/shell: environment_vars are "injected prior to the execute_command",
+   whose default is `chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}`). Then the instance is shut down, as amazon-ebs stops it before the snapshot; the root
+   file system is the "AMI".
 3. Boot. Two instances of the AMI (server, worker; each its own overlay and network namespace, so the
    AMI itself stays as baked) boot with systemd, which starts the units as written (User=, sandboxing,
    EnvironmentFile=). IMDSv2 answers on 169.254.169.254:80 (a token is required; instance id, region,
