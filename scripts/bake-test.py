@@ -628,11 +628,11 @@ def bake(source):
 def check_baked_image(image):
     """What the provisioners must have left: the staged tree as uploaded and the installed files."""
     stage = os.path.join(ROOT, "packer", "build")
-    expected = sorted(os.path.relpath(os.path.join(d, f), stage) for d, _, fs in os.walk(stage) for f in fs)
+    expected = staged_files(stage)
     uploaded_root = os.path.join(image, "tmp", "imagery")
     if not os.path.isdir(uploaded_root):
         fail("/tmp/imagery on the image is not a directory after the upload")
-    uploaded = sorted(os.path.relpath(os.path.join(d, f), uploaded_root) for d, _, fs in os.walk(uploaded_root) for f in fs)
+    uploaded = staged_files(uploaded_root)
     if uploaded != expected:
         fail(f"/tmp/imagery does not mirror packer/build/: missing {sorted(set(expected) - set(uploaded))[:5]}, "
              f"unexpected {sorted(set(uploaded) - set(expected))[:5]}")
@@ -641,6 +641,34 @@ def check_baked_image(image):
         if not os.path.exists(os.path.join(image, path)):
             fail(f"/{path} is missing from the baked image")
     say(f"baked image: /tmp/imagery mirrors packer/build/ ({len(expected)} files), /opt/imagery and units installed")
+
+
+def staged_files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+
+
+def check_upload_forms(instance):
+    """The upload forms the Packer file does not use, against the same sink, on an instance of the AMI.
+
+    The AMI still holds admin's key (amazon-ebs leaves authorized_keys as it was), so this needs no
+    change to the bake: a directory without a trailing slash arrives as a folder of that name inside an
+    existing destination, and the trailing-slash form into a missing one is refused, as the unfixed
+    Packer file was.
+    """
+    communicator = SSHCommunicator(instance.address, "admin", os.path.join(WORK, "packer-key"))
+    stage = os.path.join(ROOT, "packer", "build")
+    communicator.upload_dir("/tmp", stage)
+    status, listing = communicator.start("cd /tmp/build && find . -type f | sed 's|^./||' | sort")
+    if status != 0 or listing.split() != staged_files(stage):
+        fail(f"`build` (no trailing slash) uploaded to /tmp did not arrive as /tmp/build: {listing[:500]}")
+    try:
+        communicator.upload_dir("/tmp/missing", stage + "/")
+    except TestFailure as refused:
+        if "Not a directory" not in str(refused):
+            raise
+    else:
+        fail("`build/` uploaded into a missing /tmp/missing was not refused")
+    say("upload forms: `build` into /tmp made /tmp/build; `build/` into a missing folder: Not a directory")
 
 
 # --- 3. EC2's side: IMDSv2, CloudFormation, UserData ------------------------------------------------------
@@ -1074,6 +1102,7 @@ def boot_and_process(image, moto, moto_port):
                 fail(f"{unit}: {properties}, running as {user!r}:\n{by_name[name].journal(unit)}")
         say("signals: server SUCCESS x1, worker SUCCESS x1, broken instance FAILURE x1 (ERR trap), "
             "all Signature V4 with the instance's role; both units active as user imagery, no restarts")
+        check_upload_forms(by_name["broken"])
     except TestFailure:
         for instance in instances:
             print(f"--- {instance.name}: user data ---\n{instance.journal('bake-test-user-data.service', 30)}", file=sys.stderr)
