@@ -64,6 +64,7 @@ import argparse
 import hashlib
 import hmac
 import http.server
+import inspect
 import json
 import os
 import random
@@ -97,8 +98,6 @@ IMDS_ADDRESS = "169.254.169.254"
 # An instance resolves its own host name (sudo looks it up; unresolved, each sudo waits 20 s for DNS).
 BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "sudo", "openssh-server", "openssh-client", "passwd",
                  "libnss-myhostname"]
-# Bump when the recipe below changes meaning: the cache key covers it and the package lists.
-RECIPE_VERSION = "1"
 
 started = time.monotonic()
 
@@ -145,7 +144,9 @@ def provision_packages():
 def base_image():
     """The cached source image (a root file system, never changed once built); mmdebstrap when the recipe changed."""
     packages = provision_packages()
-    key = hashlib.sha256(json.dumps([RECIPE_VERSION, BASE_PACKAGES, packages]).encode()).hexdigest()[:12]
+    # The recipe is this function: a change to it, or to either package list, builds a new image.
+    recipe = [BASE_PACKAGES, packages, inspect.getsource(base_image)]
+    key = hashlib.sha256(json.dumps(recipe).encode()).hexdigest()[:12]
     directory = os.path.join(CACHE, f"debian-12-source-{key}")
     if os.path.isdir(directory):
         return directory
