@@ -26,7 +26,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: bench bench-deps bench-deploy bench-synth soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami
+.PHONY: bench bench-deps bench-deploy bench-synth soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami bake-deps bake-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -67,6 +67,7 @@ test: deps ## Install what is missing, then run every test
 	$(MAKE) lint
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
 	$(MAKE) stage-test
+	$(MAKE) bake-test
 	$(MAKE) soak-short
 
 demo: deps ## Local Imagery: build, moto, imagery-local, server + worker, one image processed; Ctrl-C stops all (MOTO_PORT=, IMAGERY_PORT=)
@@ -124,6 +125,18 @@ stage: release ## Stage binaries, web assets, systemd units and provision.sh und
 
 stage-test: stage ## The staged release binaries, started as on an instance, serve and process one image against moto
 	$(PYTHON) scripts/staged-smoke-test.py
+
+# The bake test (scripts/bake-test.py): a Debian 12 root file system from Debian's mirror, cached in
+# .build-bake/, booted with systemd-nspawn in a private network namespace. Needs root.
+BAKE_APT := mmdebstrap systemd-container openssh-client dpkg-dev iproute2 util-linux
+
+bake-deps: ## Install what make bake-test needs (Debian): mmdebstrap, systemd-nspawn, ssh, dpkg-scanpackages, ip
+	@missing=""; for p in $(BAKE_APT); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+bake-test: deps bake-deps stage ## Bake packer/build/ as Packer would (provisioners from the HCL, scp, execute_command), boot it as EC2 would, process one image
+	$(SUDO) $(PYTHON) scripts/bake-test.py
 
 ami: stage ## Bake the AMI with Packer (writes packer/manifest.json, which infra deploy reads)
 	@command -v packer >/dev/null 2>&1 || { echo "make ami: packer is not installed. Install it from" \

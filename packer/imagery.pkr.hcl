@@ -93,6 +93,12 @@ build {
   name    = "imagery"
   sources = ["source.amazon-ebs.imagery"]
 
+  provisioner "shell" {
+    inline = [
+      "mkdir -p /tmp/imagery",
+    ]
+  }
+
   provisioner "file" {
     source      = "${path.root}/build/"
     destination = "/tmp/imagery"
@@ -100,7 +106,7 @@ build {
 
   provisioner "shell" {
     environment_vars = ["DEBIAN_FRONTEND=noninteractive", "IMAGERY_STAGE=/tmp/imagery"]
-    execute_command  = "sudo -E bash -eu '{{ .Path }}'"
+    execute_command  = "chmod +x {{ .Path }}; sudo env {{ .Vars }} bash -eu {{ .Path }}"
     script           = "${path.root}/build/provision.sh"
   }
 

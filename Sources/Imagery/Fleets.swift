@@ -28,10 +28,15 @@ public struct InstanceSpec: Sendable {
     }
 }
 
+/// What UserData's ERR trap runs to send FAILURE (see `ReadinessSignal.bootFailure`).
+public let bootFailureCommand = "/opt/imagery/bin/imagery-worker signal-failure"
+
 /// The boot script: write the service's configuration, then hand over to systemd.
 ///
-/// The unit itself (baked into the image) waits until the process answers its health check and
-/// then calls SignalResource, so CloudFormation hears "ready" only when the service really is.
+/// Any failing command sends FAILURE at once (the ERR trap), so a broken boot rolls the stack back
+/// without waiting out the signal timeout. The unit itself (baked into the image) waits until the
+/// process answers its health check and then calls SignalResource, so CloudFormation hears "ready"
+/// only when the service really is.
 public func userDataScript(for spec: InstanceSpec) -> String {
     // A loop rather than `joined(separator:)`, whose generic path costs a conformance lookup on a cold process.
     var environment = ""
@@ -39,9 +44,11 @@ public func userDataScript(for spec: InstanceSpec) -> String {
         if index > 0 { environment += "\n" }
         environment += key + "=" + value
     }
+    // cfn-signal is not on Debian's AMIs; the worker binary (on every instance) signs the request itself.
     return """
         #!/bin/bash
         set -euo pipefail
+        trap '\(bootFailureCommand) --stack ${AWS::StackName} --resource \(spec.signalResource) --region ${AWS::Region} --reason "UserData failed at line $LINENO"' ERR
         install -d -m 0755 /etc/imagery
         cat > /etc/imagery/env <<'ENV'
         \(environment)

@@ -38,6 +38,16 @@ public enum ImageryPacker {
         ]
     )
 
+    /// Where the file provisioner puts the staged tree on the build instance.
+    static let stageDirectory = "/tmp/imagery"
+
+    /// How the shell provisioner runs provision.sh: as root, with `environment_vars`.
+    ///
+    /// Packer hands `environment_vars` to the script only through `{{ .Vars }}` (`KEY='value' ` pairs, plus
+    /// PACKER_BUILD_NAME and PACKER_BUILDER_TYPE); a command without it drops them. `env` sets them after
+    /// sudo, whose env_reset would otherwise clear them.
+    public static let executeCommand = "chmod +x {{ .Path }}; sudo env {{ .Vars }} bash -eu {{ .Path }}"
+
     /// The whole template.
     public static var file: HCL.File {
         HCL.File {
@@ -64,11 +74,14 @@ public enum ImageryPacker {
                 name: "imagery",
                 sources: [source.reference],
                 provisioners: [
-                    FileProvisioner(source: "${path.root}/build/", destination: "/tmp/imagery"),
+                    // Packer creates no upload destination: with scp, `build/` (its contents) into a missing
+                    // folder becomes a file or a flattened tree. Made by the admin user, who then uploads into it.
+                    ShellProvisioner(inline: ["mkdir -p \(stageDirectory)"]),
+                    FileProvisioner(source: "${path.root}/build/", destination: stageDirectory),
                     ShellProvisioner(
                         script: "${path.root}/build/provision.sh",
-                        environmentVars: ["DEBIAN_FRONTEND=noninteractive", "IMAGERY_STAGE=/tmp/imagery"],
-                        executeCommand: "sudo -E bash -eu '{{ .Path }}'"
+                        environmentVars: ["DEBIAN_FRONTEND=noninteractive", "IMAGERY_STAGE=\(stageDirectory)"],
+                        executeCommand: executeCommand
                     ),
                 ],
                 postProcessors: [

@@ -14,7 +14,7 @@ struct ImageryWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imagery-worker",
         abstract: "Applies the sepia filter to uploaded images.",
-        subcommands: [Run.self, SepiaCommand.self],
+        subcommands: [Run.self, SepiaCommand.self, SignalFailureCommand.self],
         defaultSubcommand: Run.self)
 }
 
@@ -65,5 +65,27 @@ struct SepiaCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("imagery-worker sepia: \(input): \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+    }
+}
+
+/// Sends CloudFormation a FAILURE signal for this instance: what UserData's ERR trap runs.
+///
+/// Exits 0 only when the signal was sent, so the boot log shows whether CloudFormation heard it.
+struct SignalFailureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signal-failure",
+        abstract: "Signal FAILURE for this instance to a stack's Auto Scaling group (UserData's ERR trap).")
+
+    @Option(help: "The stack name (${AWS::StackName}).") var stack: String
+    @Option(help: "The logical id of the resource waiting for the signal, e.g. ServerAutoScalingGroup.") var resource: String
+    @Option(help: "The stack's region (${AWS::Region}).") var region: String
+    @Option(help: "Why the boot failed; logged (SignalResource carries no reason).") var reason: String = "UserData failed"
+
+    func run() async throws {
+        let signal = ReadinessSignal.bootFailure(
+            stackName: stack, logicalResourceID: resource, region: region, environment: ProcessInfo.processInfo.environment,
+            transport: CurlTransport(timeout: .seconds(5)),
+            log: { FileHandle.standardError.write(Data("imagery-worker signal-failure: \($0)\n".utf8)) })
+        guard case .sent = await signal.send(.failure(reason: reason)) else { throw ExitCode(1) }
     }
 }

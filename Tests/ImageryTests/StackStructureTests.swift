@@ -91,6 +91,22 @@ import Testing
         }
     }
 
+    /// A failing boot must say so at once: the book's UserData traps ERR with cfn-signal, which Debian's AMI lacks.
+    @Test func userDataSignalsFailureFromAnErrTrapBeforeAnythingCanFail() throws {
+        for (id, group) in [("ServerLaunchTemplate", "ServerAutoScalingGroup"), ("WorkerLaunchTemplate", "WorkerAutoScalingGroup")] {
+            let template = try Support.resource(full, id)
+            guard case .fn(.base64(.fn(.sub(let script, nil)))) = template.property("LaunchTemplateData/UserData") else {
+                Issue.record("\(id) UserData is not Base64(Sub)")
+                continue
+            }
+            let lines = script.split(separator: "\n").map(String.init)
+            let trap = "trap '/opt/imagery/bin/imagery-worker signal-failure --stack ${AWS::StackName} --resource \(group) "
+                + "--region ${AWS::Region} --reason \"UserData failed at line $LINENO\"' ERR"
+            // Third line: after the shebang and `set -e`, before the first command that can fail.
+            #expect(lines.count > 3 && lines[2] == trap, "\(id): \(lines.prefix(4))")
+        }
+    }
+
     @Test func bucketIsPrivateEncryptedTLSOnlyAndCleansUpUploads() throws {
         let bucket = try Support.resource(full, "Bucket")
         for key in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {

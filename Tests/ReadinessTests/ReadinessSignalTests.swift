@@ -138,4 +138,44 @@ final class LogLines: @unchecked Sendable {
         #expect(text.contains("ValidationError"))
         #expect(log.lines.last?.contains("readiness signal to imagery/ServerAutoScalingGroup failed") == true)
     }
+
+    /// What UserData's ERR trap sends: FAILURE for the given stack and resource, signed with the instance
+    /// profile's credentials from IMDSv2 (a boot script has no others), in the given region.
+    @Test func bootFailureSignsWithInstanceProfileCredentialsAndSendsFailure() async throws {
+        let server = try makeServer()
+        defer { server.stop() }
+        server.script("GET", "/latest/meta-data/iam/security-credentials/", [.respond(status: 200, body: "imagery-worker-role")])
+        let document = """
+            {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": "ASIAIMDSEXAMPLE", "SecretAccessKey": "imds-secret",
+             "Token": "imds-session-token", "Expiration": "2099-01-01T00:00:00Z", "LastUpdated": "2026-01-01T00:00:00Z"}
+            """
+        server.script("GET", "/latest/meta-data/iam/security-credentials/imagery-worker-role", [.respond(status: 200, body: document)])
+        let log = LogLines()
+        let signal = ReadinessSignal.bootFailure(
+            stackName: "imagery", logicalResourceID: "WorkerAutoScalingGroup", region: "eu-central-1",
+            environment: [
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL, "AWS_ENDPOINT_URL_CLOUDFORMATION": server.baseURL,
+                "AWS_CONFIG_FILE": "/nonexistent/config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+            ],
+            transport: CurlTransport(timeout: .seconds(5)), log: { log.append($0) })
+        let outcome = await signal.send(.failure(reason: "UserData failed at line 5"))
+        #expect(outcome == .sent(instanceID: "i-0abc123def4567890"))
+        let calls = server.requests(path: "/").filter { $0.method == "POST" }
+        #expect(calls.count == 1)
+        let call = try #require(calls.first)
+        let fields = form(call.body)
+        #expect(fields["Action"] == "SignalResource")
+        #expect(fields["StackName"] == "imagery")
+        #expect(fields["LogicalResourceId"] == "WorkerAutoScalingGroup")
+        #expect(fields["UniqueId"] == "i-0abc123def4567890")
+        #expect(fields["Status"] == "FAILURE")
+        let authorization = call.headers["authorization"] ?? ""
+        #expect(authorization.contains("Credential=ASIAIMDSEXAMPLE/"), "\(authorization)")
+        #expect(authorization.contains("/eu-central-1/cloudformation/aws4_request"), "\(authorization)")
+        #expect(call.headers["x-amz-security-token"] == "imds-session-token")
+        #expect(log.lines == [
+            "startup failed: UserData failed at line 5",
+            "signalled FAILURE to imagery/WorkerAutoScalingGroup for i-0abc123def4567890",
+        ])
+    }
 }
