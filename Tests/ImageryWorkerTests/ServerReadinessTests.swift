@@ -119,3 +119,37 @@ struct ServerReadinessTests {
         #expect(log.contains("Elb.RegistrationInProgress"), "\(log)")
     }
 }
+
+/// The worker at first boot: AccessDenied on ReceiveMessage while its role propagates must not fail the stack.
+@Suite("Worker readiness: transient failures within a budget", .serialized)
+struct WorkerReadinessTests {
+    static let accessDenied = """
+        {"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: arn:aws:sts::123456789012:assumed-role/imagery-WorkerRole-1A2B/\
+        i-0123456789abcdef0 is not authorized to perform: sqs:receivemessage on resource: arn:aws:sqs:us-east-1:123456789012:imagery-SQSQueue-1A2B \
+        because no identity-based policy allows the sqs:receivemessage action"}
+        """
+
+    @Test("AccessDenied on ReceiveMessage three times, then the queue answers: one SUCCESS, no FAILURE")
+    func propagatingRoleThenSuccess() async throws {
+        let server = try ServerReadinessTests.aws()
+        defer { server.stop() }
+        let json = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-query-error", "AccessDenied;Sender")]
+        server.script("POST", "/", action: "ReceiveMessage", [
+            .respond(status: 400, headers: json, body: Self.accessDenied), .respond(status: 400, headers: json, body: Self.accessDenied),
+            .respond(status: 400, headers: json, body: Self.accessDenied), .respond(status: 400, headers: json, body: Self.accessDenied),
+            .respond(status: 200, headers: [("Content-Type", "application/x-amz-json-1.0")], body: "{}"),
+        ])
+        var environment = try ServerReadinessTests.environment(server)
+        environment["IMAGERY_SIGNAL_RESOURCE"] = "WorkerAutoScalingGroup"
+        environment["IMAGERY_WAIT_TIME_SECONDS"] = "0"
+        environment["IMAGERY_BACKOFF_MS"] = "50"
+        let child = try WorkerProcess(executable: try workerExecutable(), arguments: ["run"], environment: environment)
+        try await eventually(timeout: .seconds(30), "a SignalResource call") { !ServerReadinessTests.calls(server, "SignalResource").isEmpty }
+        try await Task.sleep(for: .seconds(1))
+        child.signal(SIGTERM)
+        _ = await child.waitForExit(timeout: .seconds(20))
+        let signals = ServerReadinessTests.calls(server, "SignalResource").map(ServerReadinessTests.form)
+        #expect(signals.map { $0["Status"] } == ["SUCCESS"], "\(child.log)")
+        #expect(ServerReadinessTests.calls(server, "ReceiveMessage").count >= 5, "\(child.log)")
+    }
+}
