@@ -46,15 +46,22 @@ extension S3Client {
             return .downloaded(try await getObject(bucket: bucket, key: key, to: file))
         } catch let error as AWSError where error.status == 404 || error.code == "NoSuchKey" {
             return .missing
-        } catch let error as AWSError where error.status == 403 {
+        } catch let error as AWSError where Self.isAccessDenied(error) {
             let listed: Bool
             do {
                 listed = try await listObjectsV2(bucket: bucket, prefix: key, maxKeys: 1).objects.contains { $0.key == key }
-            } catch let listError as AWSError where listError.status == 403 {
+            } catch let listError as AWSError where Self.isAccessDenied(listError) {
                 throw ObjectAccessDenied(bucket: bucket, key: key, existsPerListing: nil, underlying: "\(error); \(listError)")
             }
             if !listed { return .missing }
             throw ObjectAccessDenied(bucket: bucket, key: key, existsPerListing: true, underlying: "\(error)")
         }
+    }
+
+    /// A policy refusal, as opposed to the other 403s (expired token, bad signature, skewed clock),
+    /// which say nothing about the object and are passed on as they are.
+    static func isAccessDenied(_ error: AWSError) -> Bool {
+        // A HEAD has no body, so its 403 carries no code ("Forbidden" from the status).
+        error.status == 403 && (error.code == "AccessDenied" || error.code == "Forbidden")
     }
 }

@@ -95,6 +95,27 @@ struct MissingObjectTests {
         #expect(try await stack.state(id)?.state == .uploaded)
     }
 
+    @Test("another 403 (ExpiredToken) says nothing about the object: no listing, retried with S3's own error")
+    func otherForbidden() async throws {
+        let stack = try await ImageryLocalStack.deploy(on: try SharedMoto.get())
+        let id = try await Self.uploadedWithoutFile(stack)
+        let s3 = try LoopbackServer()
+        defer { s3.stop() }
+        let bucket = stack.configuration.bucket
+        s3.script("GET", "/\(bucket)/upload/\(id)", [.respond(status: 403, headers: [("Content-Type", "application/xml")], body: """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>
+            """)])
+        let outcome = await Self.processor(stack, s3: s3).process(body: ProcessingMessage(imageId: id).encoded())
+        guard case .retryLater(let reason) = outcome else {
+            Issue.record("expected retryLater, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("ExpiredToken"), "\(reason)")
+        #expect(s3.requests(path: "/\(bucket)").isEmpty)
+        #expect(try await stack.state(id)?.state == .uploaded)
+    }
+
     @Test("403 on the read and on the listing: retried, and the reason says s3:ListBucket is missing")
     func deniedListing() async throws {
         let stack = try await ImageryLocalStack.deploy(on: try SharedMoto.get())
