@@ -78,6 +78,31 @@ public struct DynamoDBClient: Sendable {
         try AWSClient.decodeJSON(AttributesOutput.self, from: data, service: "DynamoDB", operation: "UpdateItem").attributes
     }
 
+    /// One page of a Query.
+    public struct QueryPage: Sendable, Equatable {
+        public var items: [[String: AttributeValue]]
+        /// Pass as `exclusiveStartKey` for the next page; `nil` on the last page.
+        public var lastEvaluatedKey: [String: AttributeValue]?
+    }
+
+    /// One page of a Query of the table or of one of its indexes (an index read is eventually consistent).
+    public func query(
+        table: String, index: String? = nil, keyCondition: String, names: [String: String]? = nil,
+        values: [String: AttributeValue]? = nil, limit: Int? = nil, exclusiveStartKey: [String: AttributeValue]? = nil
+    ) async throws -> QueryPage {
+        let input = QueryInput(
+            table: table, index: index, keyCondition: keyCondition, names: names, values: values, limit: limit,
+            exclusiveStartKey: exclusiveStartKey)
+        let data = try await client.jsonData(service: .dynamoDB, operation: "Query", input: input)
+        return try Self.decodeQuery(data)
+    }
+
+    /// The items and the continuation key of a Query response.
+    public static func decodeQuery(_ data: Data) throws(ResponseDecodeError) -> QueryPage {
+        let output = try AWSClient.decodeJSON(QueryOutput.self, from: data, service: "DynamoDB", operation: "Query")
+        return QueryPage(items: output.items ?? [], lastEvaluatedKey: output.lastEvaluatedKey)
+    }
+
     /// Turns ConditionalCheckFailedException into `ConditionalCheckFailed`, which callers treat as an expected outcome.
     func mappingConditionFailure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         do {
@@ -125,6 +150,27 @@ public struct DynamoDBClient: Sendable {
             case table = "TableName", key = "Key", update = "UpdateExpression", condition = "ConditionExpression"
             case names = "ExpressionAttributeNames", values = "ExpressionAttributeValues", returnValues = "ReturnValues"
         }
+    }
+
+    struct QueryInput: Encodable, Sendable {
+        var table: String
+        var index: String?
+        var keyCondition: String
+        var names: [String: String]?
+        var values: [String: AttributeValue]?
+        var limit: Int?
+        var exclusiveStartKey: [String: AttributeValue]?
+        enum CodingKeys: String, CodingKey {
+            case table = "TableName", index = "IndexName", keyCondition = "KeyConditionExpression"
+            case names = "ExpressionAttributeNames", values = "ExpressionAttributeValues", limit = "Limit"
+            case exclusiveStartKey = "ExclusiveStartKey"
+        }
+    }
+
+    struct QueryOutput: Decodable {
+        var items: [[String: AttributeValue]]?
+        var lastEvaluatedKey: [String: AttributeValue]?
+        enum CodingKeys: String, CodingKey { case items = "Items", lastEvaluatedKey = "LastEvaluatedKey" }
     }
 
     struct AttributesOutput: Decodable {

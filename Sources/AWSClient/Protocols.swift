@@ -40,11 +40,24 @@ public struct QueryParameters: Sendable, Equatable {
         }
     }
 
-    /// The `application/x-www-form-urlencoded` body with `Action` and `Version` first.
+    /// The `application/x-www-form-urlencoded` body with `Action` and `Version` first, byte for byte
+    /// as botocore writes it.
+    ///
+    /// botocore hands the parameters to Python's `urlencode`, whose `quote_plus` keeps only
+    /// `A-Z a-z 0-9 - _ . ~`, writes a space as `+` and everything else as `%XX` of its UTF-8 bytes.
+    /// AWS accepts `%20` as well, but a server that re-encodes the parsed form before checking the
+    /// signature (moto in auth mode) computes the hash over botocore's bytes, so anything else fails
+    /// there with SignatureDoesNotMatch.
     public static func formBody(action: String, version: String, parameters: QueryParameters) -> Data {
         let all = [QueryItem("Action", action), QueryItem("Version", version)] + parameters.items
-        let text = all.map { "\(SigV4Signer.uriEncode($0.name))=\(SigV4Signer.uriEncode($0.value))" }.joined(separator: "&")
+        let text = all.map { "\(formEncode($0.name))=\(formEncode($0.value))" }.joined(separator: "&")
         return Data(text.utf8)
+    }
+
+    /// One name or value as `application/x-www-form-urlencoded` (Python's `quote_plus` with no safe characters).
+    public static func formEncode(_ text: String) -> String {
+        // uriEncode keeps exactly the unreserved set and writes a space as %20, which no other input produces.
+        SigV4Signer.uriEncode(text).replacingOccurrences(of: "%20", with: "+")
     }
 }
 

@@ -68,12 +68,36 @@ public struct PrivateBucket: TemplateComponent {
     public var templateElements: [TemplateElement] { bucket.templateElements + policy.templateElements }
 }
 
-/// The image table: one item per image, keyed by its id, billed on demand.
+/// The sparse index of images waiting in `uploaded`: only items carrying `pending` (set by the
+/// upload transition, removed by every later one) are in it, so the sweeper that re-sends lost
+/// queue messages reads exactly the waiting images, oldest first, without a table scan.
+public enum PendingUploadsIndex {
+    public static let name = "PendingUploads"
+    /// The partition key: one constant value (`uploaded`) while the item waits.
+    public static let partitionKey = "pending"
+    /// The sort key: milliseconds since the epoch at which the item started (or last resumed) waiting.
+    public static let sortKey = "pendingSince"
+}
+
+/// The image table: one item per image, keyed by its id, billed on demand, with the pending-uploads index.
 public func imageTable(_ name: String) -> DynamoDB.Table {
     DynamoDB.Table(
         name,
-        attributeDefinitions: [.init(attributeName: "id", attributeType: .s)],
+        attributeDefinitions: [
+            .init(attributeName: "id", attributeType: .s),
+            .init(attributeName: .init(PendingUploadsIndex.partitionKey), attributeType: .s),
+            .init(attributeName: .init(PendingUploadsIndex.sortKey), attributeType: .n),
+        ],
         billingMode: "PAY_PER_REQUEST",
+        globalSecondaryIndexes: [
+            .init(
+                indexName: .init(PendingUploadsIndex.name),
+                keySchema: [
+                    .init(attributeName: .init(PendingUploadsIndex.partitionKey), keyType: "HASH"),
+                    .init(attributeName: .init(PendingUploadsIndex.sortKey), keyType: "RANGE"),
+                ],
+                projection: .init(projectionType: "KEYS_ONLY")),
+        ],
         keySchema: [.init(attributeName: "id", keyType: "HASH")],
         pointInTimeRecoverySpecification: .init(pointInTimeRecoveryEnabled: true),
         sseSpecification: .init(sseEnabled: true)

@@ -62,7 +62,11 @@ public enum ImageryStack {
             InstanceSpec(
                 role: "server", imageId: imageId, instanceType: instanceType, profile: roles.server.profile,
                 securityGroup: securityGroup, signalResource: IDs.serverGroup,
-                environment: environment(IDs.serverGroup, [("IMAGERY_PORT", "8080")]))
+                environment: environment(IDs.serverGroup, [
+                    ("IMAGERY_PORT", "8080"),
+                    // Readiness waits until this target group reports the instance healthy (Ref is its ARN).
+                    ("IMAGERY_TARGET_GROUP_ARN", "${LoadBalancerTargetGroup}"),
+                ]))
         }
         let workers = WorkerFleet(
             network: network, queue: data.queue.queue, backlogPerInstance: 10, minSize: workerMin, maxSize: workerMax
@@ -154,6 +158,14 @@ public struct ImageryRoles: TemplateComponent {
 
     public init(data: DataPlane) {
         let objects = { (prefix: String) in Expr<String>.sub("${\(ImageryStack.IDs.bucket).Arn}/\(prefix)/*") }
+        // S3 answers a read of a missing key with 404 only to callers allowed s3:ListBucket; others get
+        // 403, the same as a denied read. Listing is allowed only under the prefix each process reads,
+        // so that the binaries can also tell the two apart with a listing of the one key.
+        let listing = { (sid: String, prefix: String) in
+            PolicyStatement(
+                sid: sid, actions: ["s3:ListBucket"], resources: [data.bucket.bucket.arn],
+                condition: ["StringLike": ["s3:prefix": .string("\(prefix)/*")]])
+        }
         let common = [
             PolicyStatement(
                 sid: "SignalReadiness", actions: ["cloudformation:SignalResource"], resources: [Expr<String>.stackId]),
@@ -171,9 +183,18 @@ public struct ImageryRoles: TemplateComponent {
         server = InstanceRole("Server", statements: [
             PolicyStatement(sid: "ImageTable", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                             resources: [data.table.arn]),
+            // The sweeper that re-sends lost messages reads only the sparse index of waiting uploads.
+            PolicyStatement(
+                sid: "PendingUploads", actions: ["dynamodb:Query"],
+                resources: [Expr<String>.sub("${\(ImageryStack.IDs.table).Arn}/index/\(PendingUploadsIndex.name)")]),
             PolicyStatement(sid: "WorkQueue", actions: ["sqs:SendMessage"], resources: [data.queue.queue.arn]),
             PolicyStatement(sid: "Uploads", actions: ["s3:PutObject"], resources: [objects("upload")]),
             PolicyStatement(sid: "ProcessedImages", actions: ["s3:GetObject"], resources: [objects("processed")]),
+            listing("ListProcessedImages", "processed"),
+            // Readiness waits until the load balancer sees this instance healthy. The Describe* actions of
+            // Elastic Load Balancing support no resource-level permissions or resource condition keys
+            // (Service Authorization Reference), so "*" is the narrowest grant; the call reveals health only.
+            PolicyStatement(sid: "TargetHealth", actions: ["elasticloadbalancing:DescribeTargetHealth"], resources: ["*"]),
         ] + common)
         worker = InstanceRole("Worker", statements: [
             PolicyStatement(sid: "ImageTable", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [data.table.arn]),
@@ -181,6 +202,7 @@ public struct ImageryRoles: TemplateComponent {
                 sid: "WorkQueue", actions: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
                 resources: [data.queue.queue.arn]),
             PolicyStatement(sid: "Uploads", actions: ["s3:GetObject"], resources: [objects("upload")]),
+            listing("ListUploads", "upload"),
             PolicyStatement(sid: "ProcessedImages", actions: ["s3:PutObject"], resources: [objects("processed")]),
         ] + common)
     }

@@ -44,16 +44,24 @@ public struct ImageryConfiguration: Sendable, Equatable {
         public var publicDirectory: String?
         /// Where uploads are spooled before they go to S3 (`IMAGERY_SPOOL_DIR`, default the system temp dir).
         public var spoolDirectory: String
+        /// Seconds between sweeps for images whose queue message was lost (`IMAGERY_SWEEP_INTERVAL_SECONDS`,
+        /// default 60, jittered; 0 turns the sweeper off).
+        public var sweepIntervalSeconds: Int
+        /// How long an image waits in `uploaded` before the sweeper sends its message again
+        /// (`IMAGERY_SWEEP_AFTER_SECONDS`, default 300: far above a normal job, below a user's patience).
+        public var sweepAfterSeconds: Int
 
         public init(
             host: String = "0.0.0.0", port: Int = 8080, maxUploadBytes: Int = 25 * 1024 * 1024, publicDirectory: String? = nil,
-            spoolDirectory: String = NSTemporaryDirectory()
+            spoolDirectory: String = NSTemporaryDirectory(), sweepIntervalSeconds: Int = 60, sweepAfterSeconds: Int = 300
         ) {
             self.host = host
             self.port = port
             self.maxUploadBytes = maxUploadBytes
             self.publicDirectory = publicDirectory
             self.spoolDirectory = spoolDirectory
+            self.sweepIntervalSeconds = sweepIntervalSeconds
+            self.sweepAfterSeconds = sweepAfterSeconds
         }
     }
 
@@ -131,7 +139,9 @@ public struct ImageryConfiguration: Sendable, Equatable {
             port: integer("IMAGERY_PORT", default: defaults.port, range: 0...65535),
             maxUploadBytes: integer("IMAGERY_MAX_UPLOAD_BYTES", default: defaults.maxUploadBytes, range: 1...(1 << 40)),
             publicDirectory: environment["IMAGERY_PUBLIC_DIR"].flatMap { $0.isEmpty ? nil : $0 },
-            spoolDirectory: environment["IMAGERY_SPOOL_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.spoolDirectory)
+            spoolDirectory: environment["IMAGERY_SPOOL_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.spoolDirectory,
+            sweepIntervalSeconds: integer("IMAGERY_SWEEP_INTERVAL_SECONDS", default: defaults.sweepIntervalSeconds, range: 0...86_400),
+            sweepAfterSeconds: integer("IMAGERY_SWEEP_AFTER_SECONDS", default: defaults.sweepAfterSeconds, range: 1...1_209_600))
         let workerDefaults = WorkerSettings()
         let worker = WorkerSettings(
             concurrency: integer("IMAGERY_WORKER_CONCURRENCY", default: workerDefaults.concurrency, range: 1...256),

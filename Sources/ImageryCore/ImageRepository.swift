@@ -89,6 +89,19 @@ public struct ImageRepository: Sendable {
             values[":f\(index)"] = .s(value)
             assignments.append("#f\(index) = :f\(index)")
         }
+        // The sparse pending-uploads index holds exactly the items waiting in `uploaded`: the upload
+        // transition puts the item in (again, with a fresh time and no sweeps), every other takes it out.
+        names["#pending"] = PendingUploads.partitionKey
+        names["#pendingSince"] = PendingUploads.sortKey
+        names["#sweeps"] = PendingUploads.sweepCount
+        var removals = ["#sweeps"]
+        if write.newState == .uploaded {
+            values[":pending"] = .s(PendingUploads.partitionValue)
+            values[":pendingSince"] = .n(Self.milliseconds(date))
+            assignments += ["#pending = :pending", "#pendingSince = :pendingSince"]
+        } else {
+            removals += ["#pending", "#pendingSince"]
+        }
         var allowed: [String] = []
         for (index, state) in write.allowedSources.enumerated() {
             values[":from\(index)"] = .s(state.rawValue)
@@ -96,7 +109,8 @@ public struct ImageRepository: Sendable {
         }
         let condition = "attribute_exists(id) AND version = :oldVersion AND #s IN (\(allowed.joined(separator: ", ")))"
         let item = try await dynamoDB.updateItem(
-            table: table, key: ["id": .s(record.id)], updateExpression: "SET " + assignments.joined(separator: ", "),
+            table: table, key: ["id": .s(record.id)],
+            updateExpression: "SET " + assignments.joined(separator: ", ") + " REMOVE " + removals.joined(separator: ", "),
             conditionExpression: condition, names: names, values: values, returnValues: .allNew)
         if let item { return try Self.record(from: item) }
         return StateMachine.apply(write, to: record, at: date)
@@ -132,6 +146,10 @@ public struct ImageRepository: Sendable {
         if let key = record.rawS3Key { item["rawS3Key"] = .s(key) }
         if let key = record.processedS3Key { item["processedS3Key"] = .s(key) }
         if let reason = record.failureReason { item["failureReason"] = .s(reason) }
+        if record.state == .uploaded {
+            item[PendingUploads.partitionKey] = .s(PendingUploads.partitionValue)
+            item[PendingUploads.sortKey] = .n(milliseconds(record.updated ?? record.created))
+        }
         return item
     }
 

@@ -64,6 +64,9 @@ public struct APIError: HTTPResponseError, Equatable, CustomStringConvertible {
             return APIError(.conflict, code: "invalid_state", message: error.description)
         case let error as VersionConflict:
             return APIError(.conflict, code: "version_conflict", message: error.description, retryAfterSeconds: 1)
+        case let error as ObjectAccessDenied:
+            // This deployment's role is missing a grant: the operator must act, the client can only wait.
+            return .unavailable(error.description)
         case let error as HTTPError:
             return APIError(error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
         default:

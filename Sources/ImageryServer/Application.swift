@@ -4,6 +4,7 @@ import AWSClient
 import ImageryCore
 import Logging
 import Readiness
+import ServiceLifecycle
 
 /// The request context of every route.
 public typealias ImageryRequestContext = BasicRequestContext
@@ -32,26 +33,102 @@ public func buildApplication(configuration: ImageryConfiguration, logger: Logger
     let router = buildRouter(aws: aws, configuration: configuration, publicDirectory: publicDirectory)
     logger.info(
         "imagery-server on \(configuration.server.host):\(configuration.server.port), bucket \(configuration.bucket), table \(configuration.table), page from \(publicDirectory)")
+    let metadataTransport = CurlTransport(timeout: .seconds(2))
     let readiness = ReadinessSignal(
-        client: aws.client, environment: configuration.environment, transport: CurlTransport(timeout: .seconds(2)),
-        log: { logger.info("\($0)") })
+        client: aws.client, environment: configuration.environment, transport: metadataTransport, log: { logger.info("\($0)") })
+    // The server only accepts connections once onServerRunning returns, and readiness waits for the
+    // load balancer's health checks to pass: so onServerRunning only says "listening", and the
+    // checks and the signal run beside the server in their own service.
+    let (listening, listeningContinuation) = AsyncStream.makeStream(of: Void.self)
+    var services: [any Service] = [
+        ReadinessService(listening: listening, logger: logger) {
+            let status = await serverReadiness(aws: aws, configuration: configuration, metadataTransport: metadataTransport, log: { logger.info("\($0)") })
+            await readiness.send(status)
+        },
+    ]
+    if configuration.server.sweepIntervalSeconds > 0 {
+        let sweeper = PendingUploads(
+            aws: aws, configuration: configuration, minimumAge: .seconds(configuration.server.sweepAfterSeconds), logger: logger)
+        services.append(SweeperService(sweeper: sweeper, interval: .seconds(configuration.server.sweepIntervalSeconds), logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "imagery-server"),
+        services: services,
         onServerRunning: { _ in
-            await readiness.send(await serverReadiness(aws: aws, configuration: configuration))
+            listeningContinuation.yield()
+            listeningContinuation.finish()
         },
         logger: logger)
 }
 
-/// Whether the server can serve: it listens (this runs once it does) and DynamoDB answers.
-///
-/// A GetItem of an id that never exists needs no permission beyond what the server already has.
-public func serverReadiness(aws: ImageryAWS, configuration: ImageryConfiguration) async -> ReadinessSignal.Status {
-    do {
-        _ = try await aws.dynamoDB.getItem(table: configuration.table, key: ["id": .s("readiness-probe")], consistentRead: false)
-        return .success
-    } catch {
-        return .failure(reason: "table \(configuration.table) is unreachable: \(error)")
+/// Runs the readiness checks and the signal once the server listens, then idles until shutdown
+/// (a service that returns would end the whole application).
+struct ReadinessService: Service {
+    let listening: AsyncStream<Void>
+    let logger: Logger
+    let signal: @Sendable () async -> Void
+
+    init(listening: AsyncStream<Void>, logger: Logger, signal: @escaping @Sendable () async -> Void) {
+        self.listening = listening
+        self.logger = logger
+        self.signal = signal
     }
+
+    func run() async throws {
+        var iterator = listening.makeAsyncIterator()
+        guard await iterator.next() != nil else { return }
+        await cancelWhenGracefulShutdown { await signal() }
+        try? await gracefulShutdown()
+    }
+}
+
+/// How long readiness waits for each condition; together well under the CreationPolicy's PT10M.
+public enum ServerReadinessBudget {
+    /// For the table: an instance role can take a minute or two to propagate at first boot.
+    public static let table: Duration = .seconds(240)
+    /// For the target group: registration, then `HealthyThresholdCount` passing checks.
+    public static let targetHealth: Duration = .seconds(300)
+}
+
+/// Whether the server can serve: it listens (this runs once it does), DynamoDB answers, and, when
+/// `IMAGERY_TARGET_GROUP_ARN` is set and this is an EC2 instance, the target group reports it healthy.
+///
+/// Failures that can heal (a role still propagating, throttling, a network fault, a target still
+/// registering) are retried with exponential back-off within a budget; a refusal that will repeat
+/// (no such table) fails at once.
+public func serverReadiness(
+    aws: ImageryAWS, configuration: ImageryConfiguration, metadataTransport: any HTTPTransport,
+    tableWait: ReadinessWait = ReadinessWait(budget: ServerReadinessBudget.table),
+    targetWait: ReadinessWait = ReadinessWait(budget: ServerReadinessBudget.targetHealth, firstDelay: .seconds(5), maxDelay: .seconds(15)),
+    log: @escaping @Sendable (String) -> Void = { _ in }
+) async -> ReadinessSignal.Status {
+    let table = configuration.table
+    // A GetItem of an id that never exists needs no permission beyond what the server already has.
+    let tableStatus = await tableWait.run("table \(table) reachable", log: log) {
+        do {
+            _ = try await aws.dynamoDB.getItem(table: table, key: ["id": .s("readiness-probe")], consistentRead: false)
+            return .ready
+        } catch {
+            let reason = "table \(table) is unreachable: \(error)"
+            return isTransientAWSFailure(error) ? .notYet(reason) : .failed(reason)
+        }
+    }
+    guard case .success = tableStatus else { return tableStatus }
+
+    guard let targetGroup = configuration.environment["IMAGERY_TARGET_GROUP_ARN"], !targetGroup.isEmpty else { return .success }
+    let instanceID: String
+    do {
+        guard let id = try await currentInstanceID(environment: configuration.environment, transport: metadataTransport) else {
+            log("not waiting for target health: instance metadata disabled (not on EC2)")
+            return .success
+        }
+        instanceID = id
+    } catch {
+        // Not on EC2 (or no metadata): the signal itself will be skipped for the same reason.
+        log("not waiting for target health: no instance metadata (\(error))")
+        return .success
+    }
+    let health = TargetHealthCheck(client: aws.client, targetGroupARN: targetGroup, instanceID: instanceID)
+    return await targetWait.run("load balancer target \(instanceID) healthy", log: log) { await health.check() }
 }

@@ -91,7 +91,13 @@ public struct ImageController<Context: RequestContext>: Sendable {
         }
         let temporary = URL(fileURLWithPath: configuration.server.spoolDirectory).appendingPathComponent("imagery-download-\(UUID().uuidString)")
         do {
-            _ = try await aws.s3.getObject(bucket: configuration.bucket, key: key, to: temporary)
+            // 404, or 403 with a listing that shows the key absent (real S3 without s3:ListBucket):
+            // the record says processed but the object is gone (deleted by hand, restored table).
+            if case .missing = try await aws.s3.readObject(bucket: configuration.bucket, key: key, to: temporary) {
+                throw APIError(
+                    .notFound, code: "processed_image_missing",
+                    message: "image \(id) is processed, but its PNG is no longer in storage; upload the image again")
+            }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error

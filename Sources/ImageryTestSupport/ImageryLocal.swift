@@ -36,11 +36,7 @@ public struct ImageryLocalStack: Sendable {
             transport: CurlTransport(timeout: .seconds(30)))
         let body = try Synthesizer.synthesize(name: "imagery-local").yaml
         let cloudFormation = CloudFormationClient(client: client)
-        if moto.auth {
-            try await createStackEncodedForMotoAuth(client, name: name, templateBody: body)
-        } else {
-            _ = try await cloudFormation.createStack(.init(stackName: name, templateBody: body))
-        }
+        _ = try await cloudFormation.createStack(.init(stackName: name, templateBody: body))
         guard let stack = try await cloudFormation.describeStacks(name: name).first else {
             throw FixtureError(description: "stack \(name) not found after CreateStack")
         }
@@ -56,25 +52,6 @@ public struct ImageryLocalStack: Sendable {
         return ImageryLocalStack(
             name: name, configuration: configuration, deadLetterQueueURL: try output("DeadLetterQueueUrl"),
             aws: ImageryAWS(configuration: configuration, timeout: .seconds(30)))
-    }
-
-    /// CreateStack with its form body encoded the way moto's auth check re-encodes it.
-    ///
-    /// In auth mode moto does not hash the body it received: it re-encodes the parsed form with
-    /// botocore's `urlencode`, which writes a space as `+`. The project's client writes `%20`, which
-    /// AWS accepts just as well, so every query-protocol request with a space (a template body is
-    /// full of them) fails there with SignatureDoesNotMatch. The application never sends such a
-    /// request, and the product client stays as it is; only this fixture speaks moto's dialect.
-    static func createStackEncodedForMotoAuth(_ client: AWSClient, name: String, templateBody: String) async throws {
-        let fields = [("Action", "CreateStack"), ("Version", "2010-05-15"), ("StackName", name), ("TemplateBody", templateBody)]
-        let form = fields.map { field, value in
-            "\(field)=\(SigV4Signer.uriEncode(value).replacingOccurrences(of: "%20", with: "+"))"
-        }.joined(separator: "&")
-        _ = try await client.call(
-            service: .cloudFormation, operation: "CreateStack",
-            request: AWSRequest(
-                method: "POST", headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                body: Data(form.utf8)))
     }
 
     /// The variables a child process (server or worker binary) needs to use this stack.

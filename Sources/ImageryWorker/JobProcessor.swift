@@ -82,9 +82,15 @@ public struct JobProcessor: Sendable {
             try? FileManager.default.removeItem(at: output)
         }
         do {
-            _ = try await aws.s3.getObject(bucket: configuration.bucket, key: rawKey, to: raw)
-        } catch let error as AWSError where error.code == "NoSuchKey" || error.status == 404 {
-            return try await fail(id, reason: "the uploaded file is missing from storage")
+            // 404, or 403 with a listing that shows the key absent (real S3 without s3:ListBucket).
+            if case .missing = try await aws.s3.readObject(bucket: configuration.bucket, key: rawKey, to: raw) {
+                return try await fail(id, reason: "the uploaded file is missing from storage")
+            }
+        } catch let denied as ObjectAccessDenied {
+            // A deployment fault, not the image's: the message comes back (and after maxReceiveCount
+            // lands in the dead-letter queue, which alarms), and the log says which grant is missing.
+            logger.error("image \(id): \(denied)")
+            return .retryLater(reason: denied.description)
         }
 
         // A Result rather than a typed catch: `catch let e where` on typed throws crashes Swift 6.3's SIL verifier.

@@ -17,16 +17,19 @@ public struct WorkerService: Service {
     public let onOutcome: @Sendable (JobOutcome) -> Void
     /// Tells CloudFormation the worker is ready once it reached its queue; `nil` sends nothing.
     public let readiness: ReadinessSignal?
-    /// Consecutive failed receives (transient ones) after which start-up counts as failed.
-    static let failedReceivesBeforeFailure = 3
+    /// How long transient receive failures (an instance role still propagating at first boot,
+    /// throttling, a network fault) may last before start-up counts as failed; well under the
+    /// CreationPolicy's PT10M. A refusal that will repeat (no such queue) fails at once.
+    public let readinessBudget: Duration
 
     public init(
         aws: ImageryAWS, configuration: ImageryConfiguration, logger: Logger,
         workDirectory: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
-        readiness: ReadinessSignal? = nil,
+        readiness: ReadinessSignal? = nil, readinessBudget: Duration = .seconds(240),
         onOutcome: @escaping @Sendable (JobOutcome) -> Void = { _ in }
     ) {
         self.readiness = readiness
+        self.readinessBudget = readinessBudget
         self.aws = aws
         self.configuration = configuration
         self.logger = logger
@@ -39,9 +42,9 @@ public struct WorkerService: Service {
         let slots = JobSlots(capacity: settings.concurrency)
         var backoff = Backoff(base: .milliseconds(settings.backoffMilliseconds), cap: .seconds(30))
         // Readiness is reported once: SUCCESS after the first receive that reaches the queue,
-        // FAILURE after a refusal that will repeat or several failures in a row.
+        // FAILURE after a refusal that will repeat, or when failures that can heal outlast the budget.
         var signalled = readiness == nil
-        var failedReceives = 0
+        let started = ContinuousClock.now
         logger.info(
             "imagery-worker consuming \(configuration.queueURL) with \(settings.concurrency) concurrent jobs, visibility \(settings.visibilityTimeoutSeconds) s")
 
@@ -62,12 +65,10 @@ public struct WorkerService: Service {
                         queueURL: configuration.queueURL, maxMessages: reserved, waitTimeSeconds: settings.waitTimeSeconds,
                         visibilityTimeout: settings.visibilityTimeoutSeconds)
                     backoff.reset()
-                    failedReceives = 0
                 } catch {
                     await slots.release(reserved)
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
-                    failedReceives += 1
-                    if !signalled, failedReceives >= Self.failedReceivesBeforeFailure || !isTransientAWSFailure(error) {
+                    if !signalled, !isTransientAWSFailure(error) || ContinuousClock.now - started >= readinessBudget {
                         signalled = true
                         await readiness?.send(.failure(reason: "queue \(configuration.queueURL) is unreachable: \(error)"))
                     }

@@ -4,8 +4,10 @@ import Foundation
 /// Tells CloudFormation that this instance is (or is not) ready, through `SignalResource`.
 ///
 /// The Auto Scaling groups' CreationPolicy and rolling UpdatePolicy wait for one signal per
-/// instance. The binaries send it themselves, once they can really serve (the server listens and
-/// reached DynamoDB; the worker reached its queue), so a broken image rolls back instead of passing.
+/// instance. The binaries send it themselves, once they can really serve (the server listens,
+/// reached DynamoDB and its target group reports it healthy; the worker reached its queue), so a
+/// broken image rolls back instead of passing. Failures that can heal are retried first, within a
+/// budget under the CreationPolicy timeout (`ReadinessWait`).
 public struct ReadinessSignal: Sendable {
     /// Which stack resource to signal, from the environment file UserData writes.
     public struct Target: Sendable, Equatable {

@@ -170,7 +170,7 @@ struct EndpointTests {
         #expect(error?.description.contains("AWS_REGION (not set)") == true)
     }
 
-    @Test("query encoder: Action/Version, member.N lists, N.Name maps, RFC 3986 escaping")
+    @Test("query encoder: Action/Version, member.N lists, N.Name maps, form escaping (space as +)")
     func queryEncoder() {
         var p = QueryParameters()
         p.add("StackName", "web stack")
@@ -183,7 +183,7 @@ struct EndpointTests {
         }
         p.addMap("Attribute", ["VisibilityTimeout": "30", "DelaySeconds": "0"])
         let body = String(decoding: QueryParameters.formBody(action: "CreateStack", version: "2010-05-15", parameters: p), as: UTF8.self)
-        #expect(body == "Action=CreateStack&Version=2010-05-15&StackName=web%20stack&TimeoutInMinutes=5&Capabilities.member.1=CAPABILITY_IAM&Capabilities.member.2=CAPABILITY_NAMED_IAM&Parameters.member.1.ParameterKey=Env&Parameters.member.1.ParameterValue=prod&Parameters.member.2.ParameterKey=Size&Parameters.member.2.ParameterValue=a%2Bb%3Dc&Attribute.1.Name=DelaySeconds&Attribute.1.Value=0&Attribute.2.Name=VisibilityTimeout&Attribute.2.Value=30")
+        #expect(body == "Action=CreateStack&Version=2010-05-15&StackName=web+stack&TimeoutInMinutes=5&Capabilities.member.1=CAPABILITY_IAM&Capabilities.member.2=CAPABILITY_NAMED_IAM&Parameters.member.1.ParameterKey=Env&Parameters.member.1.ParameterValue=prod&Parameters.member.2.ParameterKey=Size&Parameters.member.2.ParameterValue=a%2Bb%3Dc&Attribute.1.Name=DelaySeconds&Attribute.1.Value=0&Attribute.2.Name=VisibilityTimeout&Attribute.2.Value=30")
     }
 
     @Test("XML tree decoder navigates query responses")

@@ -166,9 +166,12 @@ import Testing
     @Test func serverRoleIsLeastPrivilege() throws {
         #expect(try grants("ServerRole") == Self.common.union([
             "dynamodb:GetItem !GetAtt Table.Arn", "dynamodb:PutItem !GetAtt Table.Arn", "dynamodb:UpdateItem !GetAtt Table.Arn",
+            "dynamodb:Query !Sub ${Table.Arn}/index/PendingUploads",
             "sqs:SendMessage !GetAtt SQSQueue.Arn",
             "s3:PutObject !Sub ${Bucket.Arn}/upload/*", "s3:GetObject !Sub ${Bucket.Arn}/processed/*",
+            "s3:ListBucket !GetAtt Bucket.Arn", "elasticloadbalancing:DescribeTargetHealth '*'",
         ]))
+        #expect(try listingPrefixes("ServerRole") == ["processed/*"])
     }
 
     @Test func workerRoleIsLeastPrivilege() throws {
@@ -177,7 +180,24 @@ import Testing
             "sqs:ReceiveMessage !GetAtt SQSQueue.Arn", "sqs:DeleteMessage !GetAtt SQSQueue.Arn",
             "sqs:ChangeMessageVisibility !GetAtt SQSQueue.Arn",
             "s3:GetObject !Sub ${Bucket.Arn}/upload/*", "s3:PutObject !Sub ${Bucket.Arn}/processed/*",
+            "s3:ListBucket !GetAtt Bucket.Arn",
         ]))
+        #expect(try listingPrefixes("WorkerRole") == ["upload/*"])
+    }
+
+    /// The `s3:prefix` values the role's s3:ListBucket statements are limited to; every listing must be limited.
+    func listingPrefixes(_ roleId: String) throws -> [String] {
+        let role = try Support.resource(full, roleId)
+        guard case .list(let statements)? = role.property("Policies/0/PolicyDocument/Statement") else { return [] }
+        var prefixes: [String] = []
+        for statement in statements where statement.at("Action") == "s3:ListBucket" {
+            guard case .string(let prefix)? = statement.at("Condition/StringLike/s3:prefix") else {
+                Issue.record("\(roleId): s3:ListBucket without an s3:prefix condition")
+                continue
+            }
+            prefixes.append(prefix)
+        }
+        return prefixes
     }
 
     @Test func networkAccessIsNarrow() throws {

@@ -25,9 +25,12 @@ struct LeastPrivilegeTests {
         // What the users get is the template's grant, statement by statement, only with real ARNs.
         #expect(serverPolicy.grants.filter { $0.key != "SessionManager" } == [
             "ImageTable": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "PendingUploads": ["dynamodb:Query"],
             "WorkQueue": ["sqs:SendMessage"], "Uploads": ["s3:PutObject"], "ProcessedImages": ["s3:GetObject"],
+            "ListProcessedImages": ["s3:ListBucket"], "TargetHealth": ["elasticloadbalancing:DescribeTargetHealth"],
             "SignalReadiness": ["cloudformation:SignalResource"],
         ])
+        #expect(workerPolicy.resources("ListUploads") == [attributes["Bucket.Arn"] ?? "?"])
         #expect(serverPolicy.resources("SignalReadiness") == [attributes["AWS::StackId"] ?? "?"])
         #expect(workerPolicy.resources("Uploads") == ["\(attributes["Bucket.Arn"] ?? "?")/upload/*"])
         #expect(workerPolicy.resources("WorkQueue") == [attributes["SQSQueue.Arn"] ?? "?"])
