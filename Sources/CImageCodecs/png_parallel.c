@@ -787,13 +787,21 @@ static int ic_pz_dispatch(ic_png_pz_encoder *e, struct ic_pz_chunk *c) {
 }
 
 /// The slot for the next chunk: the one that held the chunk slot_count before it, once written.
-static int ic_pz_next_slot(ic_png_pz_encoder *e, struct ic_pz_chunk **slot) {
+/// `fresh` tells whether the chunk starts here (the slot was free and is now being filled).
+static int ic_pz_next_slot(ic_png_pz_encoder *e, struct ic_pz_chunk **slot, int *fresh) {
     struct ic_pz_chunk *c = &e->slots[e->fill_sequence % (uint64_t)e->slot_count];
     pthread_mutex_lock(&e->lock);
     int status = IC_OK;
     if (c->state != IC_PZ_FREE && c->state != IC_PZ_FILLING) {
         // Its chunk is in flight or done but not yet written: write up to it, waiting as needed.
         status = ic_pz_drain(e, c->sequence + 1);
+    }
+    *fresh = 0;
+    if (status == IC_OK && c->state == IC_PZ_FREE) {
+        // Helpers scan every slot's state and sequence under the lock.
+        c->state = IC_PZ_FILLING;
+        c->sequence = e->fill_sequence;
+        *fresh = 1;
     }
     pthread_mutex_unlock(&e->lock);
     *slot = c;
@@ -807,11 +815,12 @@ int ic_png_pz_encoder_write_rows(ic_png_pz_encoder *e, const uint8_t *pixels, si
     size_t n = e->rowbytes;
     for (uint32_t i = 0; i < count; i++) {
         struct ic_pz_chunk *c;
-        int status = ic_pz_next_slot(e, &c);
+        int fresh;
+        int status = ic_pz_next_slot(e, &c, &fresh);
         if (status != IC_OK) {
             return ic_pz_fail_status(e, status);
         }
-        if (c->state == IC_PZ_FREE) {
+        if (fresh) {
             // Start a chunk: buffers sized once, context copied from the chunk before (still intact:
             // a slot is only refilled slot_count chunks later).
             if (c->raw == NULL) {
@@ -821,8 +830,6 @@ int ic_png_pz_encoder_write_rows(ic_png_pz_encoder *e, const uint8_t *pixels, si
                     return ic_pz_fail(e, IC_ERR_NOMEM, "out of memory buffering PNG rows");
                 }
             }
-            c->state = IC_PZ_FILLING;
-            c->sequence = e->fill_sequence;
             c->rows = 0;
             c->last = 0;
             c->out_length = 0;

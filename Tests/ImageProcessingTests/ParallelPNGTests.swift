@@ -12,6 +12,8 @@ import Darwin
 /// Test content of the kinds the encoder tells apart, generated here (deterministic).
 enum Content: String, CaseIterable, CustomStringConvertible {
     case smooth, noisy, texture
+    /// Bands of smooth and noisy rows: chunks of both modes, so a thread's stream switches between them.
+    case mixed
 
     var description: String { rawValue }
 
@@ -41,6 +43,7 @@ enum Content: String, CaseIterable, CustomStringConvertible {
                         case .smooth: break
                         case .noisy: v += noise(18)
                         case .texture: v += Double((x * 7 + y * 13 + c * 5) % 23) * 3 + noise(3)
+                        case .mixed: v += (y / 150) % 2 == 1 ? noise(18) : 0
                         }
                     }
                     out[(y * width + x) * channels + c] = UInt8(min(max(v.rounded(), 0), 255))
@@ -81,6 +84,8 @@ struct ParallelPNGTests {
             #expect(stats.helperChunks == 0)
             if content == .noisy {
                 #expect(stats.huffmanChunks == stats.chunks, "\(content): \(stats)")
+            } else if content == .mixed {
+                #expect(stats.huffmanChunks > 0 && stats.huffmanChunks < stats.chunks, "\(content): \(stats)")
             } else {
                 #expect(stats.huffmanChunks == 0, "\(content): \(stats)")
             }

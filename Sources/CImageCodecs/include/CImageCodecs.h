@@ -1,4 +1,5 @@
-/// Thin, thread-safe shims over libjpeg-turbo and libpng for the Swift image pipeline.
+/// Thin, thread-safe shims over libjpeg-turbo and libpng (decoding) and zlib (a parallel PNG writer)
+/// for the Swift image pipeline.
 ///
 /// Both libraries report fatal errors by longjmp, which Swift cannot survive, so every call that
 /// can reach libjpeg/libpng sets its jump point here in C and turns a failure into a status code
@@ -115,6 +116,7 @@ int ic_png_decoder_read_rows(ic_png_decoder *decoder, uint8_t *pixels, size_t st
 
 /* ---------------------------------------------------------------- PNG encoding */
 
+/// PNG row filters (the same bits as libpng's PNG_FILTER_*).
 enum {
     IC_PNG_FILTER_NONE = 0x08,
     IC_PNG_FILTER_SUB = 0x10,
@@ -122,36 +124,6 @@ enum {
     IC_PNG_FILTER_AVG = 0x40,
     IC_PNG_FILTER_PAETH = 0x80
 };
-
-/// zlib/libpng knobs for the encoder.
-typedef struct ic_png_options {
-    /// zlib level 0...9.
-    int level;
-    /// zlib strategy: 0 default, 1 filtered, 2 huffman only, 3 RLE.
-    int strategy;
-    /// OR of IC_PNG_FILTER_*; more than one bit makes libpng pick a filter per row.
-    int filters;
-} ic_png_options;
-
-typedef struct ic_png_encoder ic_png_encoder;
-
-/// Allocates an encoder writing to file (borrowed), or to a growing memory buffer when NULL.
-ic_png_encoder *ic_png_encoder_create(FILE *file);
-void ic_png_encoder_destroy(ic_png_encoder *encoder);
-const char *ic_png_encoder_message(const ic_png_encoder *encoder);
-int ic_png_encoder_errno(const ic_png_encoder *encoder);
-/// Writes the signature and IHDR for an 8-bit RGB (channels 3) or RGBA (channels 4) image.
-int ic_png_encoder_begin(ic_png_encoder *encoder, uint32_t width, uint32_t height, int channels,
-                         const ic_png_options *options);
-/// Compresses count rows of width*channels bytes, each `stride` bytes apart.
-int ic_png_encoder_write_rows(ic_png_encoder *encoder, const uint8_t *pixels, size_t stride,
-                              uint32_t count);
-/// Writes IEND and flushes the FILE (if any).
-int ic_png_encoder_finish(ic_png_encoder *encoder);
-/// Bytes produced so far (file or memory).
-uint64_t ic_png_encoder_bytes_written(const ic_png_encoder *encoder);
-/// The memory buffer of an encoder created without a FILE (valid until destroy).
-const uint8_t *ic_png_encoder_memory(const ic_png_encoder *encoder, size_t *size);
 
 /* ---------------------------------------------------------------- parallel PNG encoding */
 
