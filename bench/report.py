@@ -171,7 +171,8 @@ def render(rows: list[dict], when: dict[str, str], sources: list[str], info: dic
         "",
         "How to reproduce: `make bench` runs every comparison (synth: `infra synth` vs troposphere and the AWS CDK; "
         "deploy: `infra deploy` vs `aws cloudformation deploy` on moto; the worker vs Pillow; the server under wrk) "
-        "and rewrites this file; one at a time: `make bench-synth`, `make bench-deploy`. `make soak` runs the chaos "
+        "and rewrites this file; one at a time: `make bench-synth`, `make bench-deploy`, `make bench-worker` (worker "
+        "vs Pillow per kind of 12 MP content, and a throughput run through moto). `make soak` runs the chaos "
         "soak and `make fuzz` the fuzz targets; their results files appear in the table on the next report. "
         "Only the table, from the results files already there: `cd bench && ../.venv-bench/bin/python report.py`. "
         "Each comparison runs its sides alternating in one invocation; the ratios are what to compare across "

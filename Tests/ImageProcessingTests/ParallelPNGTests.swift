@@ -32,18 +32,25 @@ enum Content: String, CaseIterable, CustomStringConvertible {
         var out = [UInt8](repeating: 0, count: width * height * channels)
         for y in 0..<height {
             for x in 0..<width {
-                let fx = Double(x) / Double(max(width, 1)), fy = Double(y) / Double(max(height, 1))
+                let fx: Double = Double(x) / Double(max(width, 1))
+                let fy: Double = Double(y) / Double(max(height, 1))
                 for c in 0..<channels {
                     var v: Double
                     if c == 3 {
-                        v = 255 - Double((x + y) % 64)
+                        let ramp: Int = (x + y) % 64
+                        v = 255 - Double(ramp)
                     } else {
-                        v = 40 + 80 * fx + 30 * fy + Double(c) * 10
+                        let base: Double = 40 + 80 * fx + 30 * fy
+                        v = base + Double(c) * 10
                         switch self {
                         case .smooth: break
                         case .noisy: v += noise(18)
-                        case .texture: v += Double((x * 7 + y * 13 + c * 5) % 23) * 3 + noise(3)
-                        case .mixed: v += (y / 150) % 2 == 1 ? noise(18) : 0
+                        case .texture:
+                            let pattern: Int = (x * 7 + y * 13 + c * 5) % 23
+                            v += Double(pattern) * 3 + noise(3)
+                        case .mixed:
+                            let band: Int = (y / 150) % 2
+                            if band == 1 { v += noise(18) }
                         }
                     }
                     out[(y * width + x) * channels + c] = UInt8(min(max(v.rounded(), 0), 255))
