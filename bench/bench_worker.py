@@ -107,6 +107,7 @@ def throughput(worker: str, server: str, work: Path, count: int, cores: int) -> 
 
     kinds = [k for k in IMAGES if k.endswith("12mp")]
     files = [work / f"{kinds[i % len(kinds)]}.jpg" for i in range(count)]
+    (benchlib.WORK / "server").mkdir(parents=True, exist_ok=True)  # the server's spool (see start_server)
     procs = Processes()
     try:
         endpoint = start_moto(procs, work / "throughput-moto.log")
