@@ -230,7 +230,7 @@ def main() -> int:
         lines.append(f"{'':<13} walls ours {r['ours_walls']} pillow {r['pil_walls']}; CPU ours {r['ours_cpus']}")
         lines.append("")
         label = f"Worker {r['image']}"
-        load_note = f"; load {r['load_before']:.1f}"
+        load_note = f"; load {r['load_before']:.1f} -> {r['load_after']:.1f}"
         if r["image"].endswith("12mp"):
             figures += [
                 Figure(f"{label}: speed-up vs Pillow (wall, one image)",
