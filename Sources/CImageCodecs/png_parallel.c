@@ -17,7 +17,7 @@
 //   Huffman-coded at several times the speed; smoother data is Paeth-filtered and LZ77-matched at a
 //   low level. The next chunk is told the filters used, to recompute its dictionary.
 // - Compressed chunks are written in order as IDAT chunks as soon as they and all before them are
-//   done. At most helpers + 2 chunks exist at once, so memory stays bounded whatever the image size.
+//   done. At most 2 x helpers + 2 chunks exist at once, so memory stays bounded whatever the image size.
 #include "CImageCodecs.h"
 
 #include <errno.h>
@@ -351,7 +351,6 @@ struct ic_png_pz_encoder {
     int sync_ready;
     int shutdown;
     int helpers_started;
-    int helpers_busy;
     pthread_t helpers[IC_PZ_MAX_HELPERS];
 
     /// Statistics for tests and benchmarks.
@@ -520,6 +519,35 @@ static void ic_pz_compress(const ic_png_pz_encoder *e, struct ic_pz_chunk *c, st
     c->out_length = (size_t)(w->z.next_out - c->out);
 }
 
+/// The queued chunk with the lowest sequence, or NULL. Called with the lock held.
+static struct ic_pz_chunk *ic_pz_oldest_queued(ic_png_pz_encoder *e) {
+    struct ic_pz_chunk *oldest = NULL;
+    for (int i = 0; i < e->slot_count; i++) {
+        struct ic_pz_chunk *c = &e->slots[i];
+        if (c->state == IC_PZ_QUEUED && (oldest == NULL || c->sequence < oldest->sequence)) {
+            oldest = c;
+        }
+    }
+    return oldest;
+}
+
+static int ic_pz_queued_count(const ic_png_pz_encoder *e) {
+    int count = 0;
+    for (int i = 0; i < e->slot_count; i++) {
+        count += e->slots[i].state == IC_PZ_QUEUED;
+    }
+    return count;
+}
+
+/// Compresses a queued chunk on the pipeline's own thread. Called with the lock held; unlocks meanwhile.
+static void ic_pz_run_here(ic_png_pz_encoder *e, struct ic_pz_chunk *c) {
+    c->state = IC_PZ_RUNNING;
+    pthread_mutex_unlock(&e->lock);
+    ic_pz_compress(e, c, &e->main_worker);
+    pthread_mutex_lock(&e->lock);
+    c->state = IC_PZ_DONE;
+}
+
 static void *ic_pz_helper_main(void *arg) {
     ic_png_pz_encoder *e = arg;
     struct ic_pz_worker worker;
@@ -528,13 +556,11 @@ static void *ic_pz_helper_main(void *arg) {
     for (;;) {
         struct ic_pz_chunk *job = NULL;
         while (!e->shutdown) {
-            for (int i = 0; i < e->slot_count; i++) {
-                struct ic_pz_chunk *c = &e->slots[i];
-                if (c->state == IC_PZ_QUEUED && (job == NULL || c->sequence < job->sequence)) {
-                    job = c;
-                }
-            }
-            if (job != NULL) {
+            // The oldest queued chunk, if a core is free for it; else sleep until the next chunk is
+            // queued and try again (the pipeline's own thread takes queued chunks it is waiting for).
+            struct ic_pz_chunk *oldest = ic_pz_oldest_queued(e);
+            if (oldest != NULL && ic_cpu_budget_try_lease(e->budget)) {
+                job = oldest;
                 break;
             }
             pthread_cond_wait(&e->work_ready, &e->lock);
@@ -543,6 +569,8 @@ static void *ic_pz_helper_main(void *arg) {
             break;
         }
         job->state = IC_PZ_RUNNING;
+        job->leased = 1;
+        e->stats.helper_chunks++;
         pthread_mutex_unlock(&e->lock);
         ic_pz_compress(e, job, &worker);
         if (job->leased) {
@@ -551,7 +579,6 @@ static void *ic_pz_helper_main(void *arg) {
         }
         pthread_mutex_lock(&e->lock);
         job->state = IC_PZ_DONE;
-        e->helpers_busy--;
         pthread_cond_broadcast(&e->work_done);
     }
     pthread_mutex_unlock(&e->lock);
@@ -677,7 +704,8 @@ int ic_png_pz_encoder_begin(ic_png_pz_encoder *e, uint32_t width, uint32_t heigh
     // Never more than a chunk: the rows are copied from the one chunk before.
     if (context > e->chunk_rows) context = e->chunk_rows;
     e->context_max = (uint32_t)context;
-    e->slot_count = e->options.helpers + 2;
+    // Per helper: one chunk running and one queued; plus the one being filled and one running here.
+    e->slot_count = 2 * e->options.helpers + 2;
     e->slots = calloc((size_t)e->slot_count, sizeof *e->slots);
     if (e->slots == NULL) {
         return ic_pz_fail(e, IC_ERR_NOMEM, "out of memory starting the PNG encoder");
@@ -722,7 +750,12 @@ static int ic_pz_drain(ic_png_pz_encoder *e, uint64_t wait_until) {
             if (e->write_sequence >= wait_until) {
                 return IC_OK;
             }
-            pthread_cond_wait(&e->work_done, &e->lock);
+            if (next->state == IC_PZ_QUEUED) {
+                // No helper took it (yet): do it here rather than wait.
+                ic_pz_run_here(e, next);
+            } else {
+                pthread_cond_wait(&e->work_done, &e->lock);
+            }
             continue;
         }
         pthread_mutex_unlock(&e->lock);
@@ -751,35 +784,30 @@ static int ic_pz_drain(ic_png_pz_encoder *e, uint64_t wait_until) {
     }
 }
 
-/// Hands the filled chunk to a helper if a core is free, else compresses it here; then writes what it can.
+/// Queues the filled chunk for the helpers, or compresses it here when there are none. With
+/// helpers, at most one chunk per helper waits in the queue: beyond that this thread takes the
+/// oldest itself, so helpers always find work waiting and nothing piles up when they get no core.
+/// Then writes what it can.
 static int ic_pz_dispatch(ic_png_pz_encoder *e, struct ic_pz_chunk *c) {
     ic_pz_choose(e, c, &c->filters, &c->level, &c->strategy);
     e->last_filters = c->filters;
     pthread_mutex_lock(&e->lock);
-    int helped = 0;
-    if (e->options.helpers > 0 && e->helpers_busy < e->options.helpers && ic_cpu_budget_try_lease(e->budget)) {
-        if (e->helpers_busy >= e->helpers_started) {
-            if (pthread_create(&e->helpers[e->helpers_started], NULL, ic_pz_helper_main, e) == 0) {
-                e->helpers_started++;
-            }
-        }
-        if (e->helpers_busy < e->helpers_started) {
-            c->leased = 1;
-            c->state = IC_PZ_QUEUED;
-            e->helpers_busy++;
-            e->stats.helper_chunks++;
-            helped = 1;
-            pthread_cond_signal(&e->work_ready);
-        } else {
-            ic_cpu_budget_return_lease(e->budget);
+    // A helper thread is started only when a core is free at that moment (a busy worker starts none).
+    if (e->helpers_started < e->options.helpers && ic_cpu_budget_try_lease(e->budget)) {
+        ic_cpu_budget_return_lease(e->budget);
+        if (pthread_create(&e->helpers[e->helpers_started], NULL, ic_pz_helper_main, e) == 0) {
+            e->helpers_started++;
+            e->stats.helper_threads++;
         }
     }
-    if (!helped) {
-        c->state = IC_PZ_RUNNING;
-        pthread_mutex_unlock(&e->lock);
-        ic_pz_compress(e, c, &e->main_worker);
-        pthread_mutex_lock(&e->lock);
-        c->state = IC_PZ_DONE;
+    if (e->helpers_started > 0) {
+        c->state = IC_PZ_QUEUED;
+        pthread_cond_signal(&e->work_ready);
+        while (ic_pz_queued_count(e) > e->helpers_started) {
+            ic_pz_run_here(e, ic_pz_oldest_queued(e));
+        }
+    } else {
+        ic_pz_run_here(e, c);
     }
     int status = ic_pz_drain(e, 0);
     pthread_mutex_unlock(&e->lock);

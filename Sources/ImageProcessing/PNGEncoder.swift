@@ -152,7 +152,9 @@ final class PNGRowEncoder {
     var statistics: PNGEncoderStatistics {
         var stats = ic_png_pz_stats()
         ic_png_pz_encoder_stats(encoder, &stats)
-        return PNGEncoderStatistics(chunks: Int(stats.chunks), helperChunks: Int(stats.helper_chunks), huffmanChunks: Int(stats.huffman_chunks))
+        return PNGEncoderStatistics(
+            chunks: Int(stats.chunks), helperThreads: Int(stats.helper_threads), helperChunks: Int(stats.helper_chunks),
+            huffmanChunks: Int(stats.huffman_chunks))
     }
 
     /// The encoded bytes of a memory encoder.
@@ -173,7 +175,10 @@ final class PNGRowEncoder {
 public struct PNGEncoderStatistics: Sendable, Equatable {
     /// Independently compressed pieces of the zlib stream.
     public var chunks: Int
-    /// Of those, compressed on a helper thread.
+    /// Helper threads started: one per idle core (at most cores - 1) when the image began.
+    public var helperThreads: Int
+    /// Of the chunks, compressed on a helper thread (while it had a core; the pipeline's own thread
+    /// compresses the rest).
     public var helperChunks: Int
     /// Of those, Sub-filtered and Huffman-coded (judged noisy).
     public var huffmanChunks: Int

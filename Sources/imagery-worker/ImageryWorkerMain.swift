@@ -63,7 +63,8 @@ struct SepiaCommand: AsyncParsableCommand {
             let png = result.encoder
             print(
                 "\(output): \(result.width)x\(result.height)\(result.hasAlpha ? " with alpha" : ""), \(result.bytesWritten) bytes "
-                    + "(\(png.chunks) chunks: \(png.helperChunks) compressed on idle cores, \(png.huffmanChunks) noisy, Huffman-coded)")
+                    + "(\(png.chunks) chunks: \(png.helperChunks) compressed by \(png.helperThreads) helper threads on idle cores, "
+                    + "\(png.huffmanChunks) noisy, Huffman-coded)")
         } catch {
             FileHandle.standardError.write(Data("imagery-worker sepia: \(input): \(error.description)\n".utf8))
             throw ExitCode(2)

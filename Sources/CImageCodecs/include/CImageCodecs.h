@@ -164,6 +164,8 @@ typedef struct ic_png_pz_options {
 /// What the encoder did, for tests and benchmarks.
 typedef struct ic_png_pz_stats {
     int64_t chunks;
+    /// Helper threads started (one only when a core was free as a chunk was handed out).
+    int64_t helper_threads;
     int64_t helper_chunks;
     int64_t huffman_chunks;
     int64_t rle_chunks;
