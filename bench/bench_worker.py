@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -152,6 +153,8 @@ def throughput(worker: str, server: str, work: Path, count: int, cores: int) -> 
             worker_cpu, worker_hwm = cpu_seconds(worker_proc.pid), vm_kib(worker_proc.pid, "VmHWM")
         wall = time.perf_counter() - start
         moto_cpu, server_cpu = cpu_seconds(moto.pid) - moto_before, cpu_seconds(server_proc.pid) - server_before
+        # How much of the compression went to idle cores while two jobs shared two cores.
+        chunks = [tuple(map(int, m)) for m in re.findall(r"(\d+) chunks, (\d+) on idle cores", log.read_text(errors="replace"))]
         for image_id in ids:
             status, body = http("GET", f"{base}/image/{image_id}")
             if status != 200 or json.loads(body).get("state") != "processed":
@@ -173,6 +176,7 @@ def throughput(worker: str, server: str, work: Path, count: int, cores: int) -> 
         "pil_rss_kib": max(r.max_rss_kib for r in runs),
         "ours_per_cpu": count / worker_cpu if worker_cpu else 0, "pil_per_cpu": count / pil_cpu,
         "ours_per_s": count / wall, "pil_per_s": count / pil_wall,
+        "chunks": sum(c for c, _ in chunks), "helper_chunks": sum(h for _, h in chunks),
     }
 
 
@@ -255,7 +259,8 @@ def main() -> int:
             f"## Throughput: {tp['count']} 12 MP images (kinds in turn), {tp['cores']} cores", "",
             f"ours:   imagery-worker run, concurrency {tp['cores']}, queue filled through imagery-server on moto first: "
             f"{tp['ours_wall']:.2f} s wall, worker {tp['ours_cpu']:.2f} CPU-s (moto {tp['moto_cpu']:.2f}, server {tp['server_cpu']:.2f} "
-            f"CPU-s meanwhile, not counted), worker peak RSS {tp['ours_hwm_kib'] / 1024:.1f} MiB",
+            f"CPU-s meanwhile, not counted), worker peak RSS {tp['ours_hwm_kib'] / 1024:.1f} MiB; "
+            f"{tp['helper_chunks']} of {tp['chunks']} PNG chunks compressed on a core no job was using",
             f"pillow: pillow_sepia.py, {tp['cores']} processes at a time: {tp['pil_wall']:.2f} s wall, {tp['pil_cpu']:.2f} CPU-s, "
             f"peak RSS {tp['pil_rss_kib'] / 1024:.0f} MiB per process",
             f"images per CPU-second: ours {tp['ours_per_cpu']:.2f}, pillow {tp['pil_per_cpu']:.3f} "
