@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT       ?= swift
 PYTHON      ?= python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev systemd passwd chromium chromium-driver python3-venv
+APT_PACKAGES := pkg-config libyaml-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libcurl4-openssl-dev systemd passwd chromium chromium-driver python3-venv
 HCL2_VENV   := .venv-hcl2
 # The Python tools of requirements-dev.txt (moto, cfn-lint, Selenium, boto3) live in their own virtualenv:
 # Debian 12's python3 refuses `pip install` outside one (PEP 668). Every recipe, and so every test that
@@ -26,7 +26,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: bench bench-deps bench-deploy bench-synth soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami bake-deps bake-test
+.PHONY: bench bench-deps bench-deploy bench-synth bench-worker soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami bake-deps bake-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -100,6 +100,12 @@ moto-stop: ## Stop the moto started by moto-start
 bench-deploy: deps ## infra deploy vs aws cloudformation deploy of the full template on moto -> bench/results/deploy.txt
 	$(SWIFT) build $(RELEASE_FLAGS) --product infra
 	RUNS=$${RUNS:-7} INFRA=$(RELEASE_BIN)/infra $(PYTHON) bench/deploy.py
+
+bench-worker: bench-deps ## Worker vs Pillow per kind of 12 MP content (smooth, noisy, texture) and a throughput run on moto -> bench/results/worker.txt
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-worker
+	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(RELEASE_BIN)/imagery-server $(BENCH_WORKER_ARGS)
+	cd bench && ../$(BENCH_PY) report.py
 
 bench-synth: bench-deps ## infra synth (release, as make release links it) vs troposphere and the AWS CDK writing the same template -> bench/results/synth.txt
 	$(SWIFT) build $(RELEASE_FLAGS) --product infra
@@ -176,7 +182,7 @@ bench-deps: $(BENCH_VENV)/.installed ## Install what make bench needs: wrk, GNU 
 bench: deps bench-deps ## All benchmarks (worker vs Pillow, server, idle cost, synth vs troposphere/CDK, deploy vs AWS CLI) -> bench/results/, bench/RESULTS.md
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-worker
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server
-	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(BENCH_WORKER_ARGS)
+	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_worker.py $(RELEASE_BIN)/imagery-worker $(RELEASE_BIN)/imagery-server $(BENCH_WORKER_ARGS)
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_server.py $(RELEASE_BIN)/imagery-server $(BENCH_SERVER_ARGS)
 	cd bench && timeout $(BENCH_TIMEOUT) ../$(BENCH_PY) bench_idle.py $(RELEASE_BIN)/imagery-worker $(RELEASE_BIN)/imagery-server
 	$(MAKE) bench-synth

@@ -32,8 +32,9 @@ let package = Package(
         .executableTarget(name: "cfn-codegen"),
         // Packer HCL2 model and writer.
         .target(name: "Packer"),
-        // Image decoding/encoding through libjpeg-turbo and libpng, and Jimp's exact sepia.
-        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+        // Image decoding through libjpeg-turbo and libpng, PNG encoding with zlib (Debian zlib1g-dev)
+        // in parallel chunks, and Jimp's exact sepia.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("pthread")]),
         .target(name: "ImageProcessing", dependencies: ["CImageCodecs"]),
         // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),

@@ -1,11 +1,21 @@
-"""Writes the benchmark's photo-like JPEGs, deterministically (fixed seed, pinned Pillow and numpy).
+"""Writes the benchmark's JPEGs, deterministically (fixed seed, pinned Pillow and numpy).
 
-The scene is a smooth sky-like gradient, large soft blobs of colour, a mid-frequency texture,
+Three kinds of content, because PNG encoding time and size depend on it far more than on the size:
+
+- smooth (NAME or smooth:NAME): the photo-like scene below, which compresses well;
+- noisy (noisy:NAME): smooth colour fields with Gaussian sensor noise of sigma 18 per channel, as
+  a high-ISO photo; filtered residuals are nearly incompressible by LZ77;
+- texture (texture:NAME): high-detail texture (fine multi-octave structure, like foliage or gravel,
+  with thin hard edges), little noise.
+
+All are encoded as baseline JPEG at quality 90 with 4:2:0 subsampling (what cameras and phones write).
+
+The smooth scene is a smooth sky-like gradient, large soft blobs of colour, a mid-frequency texture,
 hard-edged shapes softened by a small blur (as a lens does) and per-pixel sensor noise, then
 encoded as a baseline JPEG at quality 90 with 4:2:0 subsampling (what cameras and phones write).
 The scene is defined in relative coordinates, so every size shows the same picture.
 
-usage: make_images.py OUTDIR NAME=WIDTHxHEIGHT ...   (an existing file is kept)
+usage: make_images.py OUTDIR [KIND:]NAME=WIDTHxHEIGHT ...   (an existing file is kept)
 """
 from __future__ import annotations
 
@@ -72,6 +82,42 @@ def scene(width: int, height: int) -> Image.Image:
     return Image.fromarray(np.clip(composed + noise + 0.5, 0, 255).astype(np.uint8), "RGB")
 
 
+def noisy(width: int, height: int) -> Image.Image:
+    """Smooth colour fields plus per-channel Gaussian noise of sigma 18."""
+    rng = np.random.default_rng(SEED + 1)
+    rgb = np.empty((height, width, 3), np.float32)
+    for channel in range(3):
+        rgb[..., channel] = 50 + smooth_field(rng, (5, 4), (width, height)) * 150
+        rgb[..., channel] += (smooth_field(rng, (40, 30), (width, height)) - 0.5) * 40
+    rgb += rng.standard_normal((height, width, 3), dtype=np.float32) * 18.0
+    return Image.fromarray(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def texture(width: int, height: int) -> Image.Image:
+    """High-detail texture: octaves of value noise down to 2-pixel features, thin dark lines, mild noise."""
+    rng = np.random.default_rng(SEED + 2)
+    rgb = np.zeros((height, width, 3), np.float32)
+    base = np.array([110, 120, 90], np.float32)
+    rgb += base[None, None, :]
+    for cell, amplitude in ((64, 50), (16, 45), (6, 40), (3, 35), (2, 25)):
+        cells = (max(2, width // cell), max(2, height // cell))
+        shared = (smooth_field(rng, cells, (width, height)) - 0.5) * amplitude
+        rgb += shared[..., None]
+        rgb[..., rng.integers(0, 3)] += (smooth_field(rng, cells, (width, height)) - 0.5) * amplitude * 0.5
+    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(400):
+        x0, y0 = rng.random() * width, rng.random() * height
+        x1, y1 = x0 + (rng.random() - 0.5) * width * 0.3, y0 + (rng.random() - 0.5) * height * 0.3
+        shade = int(rng.integers(10, 80))
+        draw.line([(x0, y0), (x1, y1)], fill=(shade, shade, shade), width=int(rng.integers(1, 4)))
+    noise = rng.standard_normal((height, width, 3), dtype=np.float32) * 4.0
+    return Image.fromarray(np.clip(np.asarray(image, np.float32) + noise + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+KINDS = {"smooth": scene, "noisy": noisy, "texture": texture}
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -80,11 +126,13 @@ def main(argv: list[str]) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     for spec in argv[1:]:
         name, dims = spec.split("=")
+        kind, _, name = name.rpartition(":")
+        make = KINDS[kind or "smooth"]
         width, height = (int(v) for v in dims.split("x"))
         path = outdir / f"{name}.jpg"
         if path.exists():
             continue
-        scene(width, height).save(path, "JPEG", quality=90, subsampling="4:2:0", optimize=False, progressive=False)
+        make(width, height).save(path, "JPEG", quality=90, subsampling="4:2:0", optimize=False, progressive=False)
         print(f"wrote {path}: {width}x{height}, {path.stat().st_size} bytes")
     return 0
 

@@ -68,11 +68,12 @@ public func decodeImage(_ source: ImageSource, limits: Limits = Limits()) throws
     }
 }
 
-/// Encodes a bitmap as an 8-bit PNG (RGB, or RGBA when it has alpha).
-public func encodePNG(_ bitmap: Bitmap, settings: PNGEncoderSettings = .default) throws(ImageError) -> Data {
+/// Encodes a bitmap as an 8-bit PNG (RGB, or RGBA when it has alpha); `cores` as for `sepiaPipeline`,
+/// serial by default.
+public func encodePNG(_ bitmap: Bitmap, settings: PNGEncoderSettings = .default, cores: CoreBudget? = nil) throws(ImageError) -> Data {
     let encoder = try PNGRowEncoder.begin(
         file: nil, name: "<memory>", width: bitmap.width, height: bitmap.height,
-        channels: bitmap.channels, settings: settings
+        channels: bitmap.channels, settings: settings, budget: cores
     )
     let stride = bitmap.width * bitmap.channels
     let result = bitmap.pixels.withUnsafeBufferPointer { buffer -> Result<Void, ImageError> in

@@ -4,12 +4,15 @@ public struct PipelineResult: Sendable, Equatable {
     public var height: Int
     public var hasAlpha: Bool
     public var bytesWritten: Int
+    /// How the PNG was compressed.
+    public var encoder: PNGEncoderStatistics
 
-    public init(width: Int, height: Int, hasAlpha: Bool, bytesWritten: Int) {
+    public init(width: Int, height: Int, hasAlpha: Bool, bytesWritten: Int, encoder: PNGEncoderStatistics) {
         self.width = width
         self.height = height
         self.hasAlpha = hasAlpha
         self.bytesWritten = bytesWritten
+        self.encoder = encoder
     }
 }
 
@@ -19,18 +22,35 @@ public struct PipelineResult: Sendable, Equatable {
 /// and interlaced PNGs, which need the decoded image buffered. The pixel limit is checked from
 /// the header before any pixel buffer exists. The PNG goes to a temporary file beside `output`
 /// that is renamed over it only on success, so a failure leaves no partial file behind.
+///
+/// The PNG is compressed in ~512 KiB chunks; with a `cores` budget, chunks go to helper threads
+/// while cores are idle (the pipeline counts as one job of the budget while it runs), so memory
+/// stays bounded by a few chunks per helper. `nil` compresses everything on the calling thread.
+/// The bytes written are the same either way.
 public func sepiaPipeline(
     input: ImageSource,
     output: String,
     limits: Limits = Limits(),
-    settings: PNGEncoderSettings = .default
+    settings: PNGEncoderSettings = .default,
+    cores: CoreBudget? = .process
+) throws(ImageError) -> PipelineResult {
+    if let cores {
+        return try cores.job { () throws(ImageError) -> PipelineResult in
+            try sepiaPipelineBody(input: input, output: output, limits: limits, settings: settings, cores: cores)
+        }
+    }
+    return try sepiaPipelineBody(input: input, output: output, limits: limits, settings: settings, cores: nil)
+}
+
+private func sepiaPipelineBody(
+    input: ImageSource, output: String, limits: Limits, settings: PNGEncoderSettings, cores: CoreBudget?
 ) throws(ImageError) -> PipelineResult {
     try withOpenedInput(input) { opened throws(ImageError) -> PipelineResult in
         let rows = try openRowSource(opened, limits: limits)
         let target = try AtomicOutputFile(path: output)
         let encoder = try PNGRowEncoder.begin(
             file: target.file, name: target.temporaryPath, width: rows.width, height: rows.height,
-            channels: rows.channels, settings: settings
+            channels: rows.channels, settings: settings, budget: cores
         )
         let stride = rows.width * rows.channels
         // A batch of ~256 KiB amortises the per-call overhead while staying cache-sized.
@@ -50,6 +70,8 @@ public func sepiaPipeline(
         try encoder.finish()
         let written = encoder.bytesWritten
         try target.commit()
-        return PipelineResult(width: rows.width, height: rows.height, hasAlpha: rows.channels == 4, bytesWritten: written)
+        return PipelineResult(
+            width: rows.width, height: rows.height, hasAlpha: rows.channels == 4, bytesWritten: written,
+            encoder: encoder.statistics)
     }
 }

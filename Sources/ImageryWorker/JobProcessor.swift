@@ -119,7 +119,8 @@ public struct JobProcessor: Sendable {
                 return .skipped(id: id, reason: "overtaken by a newer upload (version \(now.version))")
             }
         }
-        logger.info("image \(id) processed: \(result.width)x\(result.height), \(result.bytesWritten) bytes of PNG")
+        logger.info(
+            "image \(id) processed: \(result.width)x\(result.height), \(result.bytesWritten) bytes of PNG, \(result.encoder.chunks) chunks, \(result.encoder.helperChunks) on idle cores")
         return .processed(id: id)
     }
 

@@ -2,6 +2,11 @@
 ///
 /// Receiving more than it can run would hide messages from other workers while they wait here,
 /// eating into their visibility timeout for nothing.
+///
+/// Slots count jobs, not cores: the cores themselves are shared through `CoreBudget.process`
+/// (see `runSepiaResult`), where each job's pipeline counts while it computes and PNG compression
+/// borrows only cores no pipeline is using. With the default capacity (one slot per core) a full
+/// worker therefore runs one thread per core and never oversubscribes.
 actor JobSlots {
     let capacity: Int
     private(set) var used = 0

@@ -60,7 +60,11 @@ struct SepiaCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let result = try sepiaPipeline(input: .file(input), output: output, limits: Limits(maxPixels: maxPixels))
-            print("\(output): \(result.width)x\(result.height)\(result.hasAlpha ? " with alpha" : ""), \(result.bytesWritten) bytes")
+            let png = result.encoder
+            print(
+                "\(output): \(result.width)x\(result.height)\(result.hasAlpha ? " with alpha" : ""), \(result.bytesWritten) bytes "
+                    + "(\(png.chunks) chunks: \(png.helperChunks) compressed by \(png.helperThreads) helper threads on idle cores, "
+                    + "\(png.huffmanChunks) noisy, Huffman-coded)")
         } catch {
             FileHandle.standardError.write(Data("imagery-worker sepia: \(input): \(error.description)\n".utf8))
             throw ExitCode(2)

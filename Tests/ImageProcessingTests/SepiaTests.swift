@@ -58,7 +58,7 @@ struct SepiaTests {
         defer { try? FileManager.default.removeItem(at: temp) }
         let output = temp.appendingPathComponent("out.png").path
         let result = try sepiaPipeline(input: .file(directory.appendingPathComponent("input-64x48.png").path), output: output)
-        #expect(result == PipelineResult(width: 64, height: 48, hasAlpha: false, bytesWritten: result.bytesWritten))
+        #expect(result == PipelineResult(width: 64, height: 48, hasAlpha: false, bytesWritten: result.bytesWritten, encoder: result.encoder))
         let attributes = try FileManager.default.attributesOfItem(atPath: output)
         #expect((attributes[.size] as? Int) == result.bytesWritten)
         let written = try decodeImage(.file(output))

@@ -48,7 +48,7 @@ if [ -z "$root" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends \
-    ca-certificates curl libcurl4 libxml2 libjpeg62-turbo libpng16-16
+    ca-certificates curl libcurl4 libxml2 libjpeg62-turbo libpng16-16 zlib1g
   apt-get clean
   rm -rf /var/lib/apt/lists/*
   # The stack grants Session Manager instead of SSH, so the agent must be on the image.

@@ -1,4 +1,5 @@
-/// Thin, thread-safe shims over libjpeg-turbo and libpng for the Swift image pipeline.
+/// Thin, thread-safe shims over libjpeg-turbo and libpng (decoding) and zlib (a parallel PNG writer)
+/// for the Swift image pipeline.
 ///
 /// Both libraries report fatal errors by longjmp, which Swift cannot survive, so every call that
 /// can reach libjpeg/libpng sets its jump point here in C and turns a failure into a status code
@@ -115,6 +116,7 @@ int ic_png_decoder_read_rows(ic_png_decoder *decoder, uint8_t *pixels, size_t st
 
 /* ---------------------------------------------------------------- PNG encoding */
 
+/// PNG row filters (the same bits as libpng's PNG_FILTER_*).
 enum {
     IC_PNG_FILTER_NONE = 0x08,
     IC_PNG_FILTER_SUB = 0x10,
@@ -123,35 +125,71 @@ enum {
     IC_PNG_FILTER_PAETH = 0x80
 };
 
-/// zlib/libpng knobs for the encoder.
-typedef struct ic_png_options {
-    /// zlib level 0...9.
+/* ---------------------------------------------------------------- parallel PNG encoding */
+
+/// Cores shared by every image pipeline of a process. A pipeline counts as one job on the thread
+/// that runs it; it may borrow more cores for helper threads, one chunk at a time, only while
+/// jobs + leases stay below the core count. A process running as many jobs as cores so never adds
+/// threads, and one running a single job uses the idle cores for it. Thread-safe (atomics).
+typedef struct ic_cpu_budget ic_cpu_budget;
+
+ic_cpu_budget *ic_cpu_budget_create(int cores);
+void ic_cpu_budget_destroy(ic_cpu_budget *budget);
+void ic_cpu_budget_job_begin(ic_cpu_budget *budget);
+void ic_cpu_budget_job_end(ic_cpu_budget *budget);
+/// 1 and a lease taken when a core is idle, else 0. A NULL budget always grants one.
+int ic_cpu_budget_try_lease(ic_cpu_budget *budget);
+void ic_cpu_budget_return_lease(ic_cpu_budget *budget);
+/// Current jobs and leases (for tests and logs).
+void ic_cpu_budget_usage(const ic_cpu_budget *budget, int *jobs, int *helpers);
+
+/// Settings of the chunked encoder.
+typedef struct ic_png_pz_options {
+    /// Helper threads it may start (0: everything on the calling thread).
+    int helpers;
+    /// zlib level 0...9 for every chunk, or -1 to choose per chunk from the data.
     int level;
-    /// zlib strategy: 0 default, 1 filtered, 2 huffman only, 3 RLE.
+    /// zlib strategy (0 default, 1 filtered, 2 Huffman only, 3 RLE) when level >= 0.
     int strategy;
-    /// OR of IC_PNG_FILTER_*; more than one bit makes libpng pick a filter per row.
+    /// When level >= 0: OR of IC_PNG_FILTER_*; with more than one, each row takes the one with the
+    /// smallest sum of absolute filtered values (libpng's heuristic).
     int filters;
-} ic_png_options;
+    /// With level -1: the level for chunks below huffman_entropy (Paeth-filtered).
+    int smooth_level;
+    /// With level -1: order-0 entropy (bits/byte) of a chunk's Sub residuals from which it is
+    /// Sub-filtered and Huffman-coded only (0 means the default, 6.0).
+    double huffman_entropy;
+} ic_png_pz_options;
 
-typedef struct ic_png_encoder ic_png_encoder;
+/// What the encoder did, for tests and benchmarks.
+typedef struct ic_png_pz_stats {
+    int64_t chunks;
+    /// Helper threads started (one only when a core was free as a chunk was handed out).
+    int64_t helper_threads;
+    int64_t helper_chunks;
+    int64_t huffman_chunks;
+    int64_t rle_chunks;
+    int64_t level_sum;
+} ic_png_pz_stats;
 
-/// Allocates an encoder writing to file (borrowed), or to a growing memory buffer when NULL.
-ic_png_encoder *ic_png_encoder_create(FILE *file);
-void ic_png_encoder_destroy(ic_png_encoder *encoder);
-const char *ic_png_encoder_message(const ic_png_encoder *encoder);
-int ic_png_encoder_errno(const ic_png_encoder *encoder);
-/// Writes the signature and IHDR for an 8-bit RGB (channels 3) or RGBA (channels 4) image.
-int ic_png_encoder_begin(ic_png_encoder *encoder, uint32_t width, uint32_t height, int channels,
-                         const ic_png_options *options);
-/// Compresses count rows of width*channels bytes, each `stride` bytes apart.
-int ic_png_encoder_write_rows(ic_png_encoder *encoder, const uint8_t *pixels, size_t stride,
-                              uint32_t count);
-/// Writes IEND and flushes the FILE (if any).
-int ic_png_encoder_finish(ic_png_encoder *encoder);
-/// Bytes produced so far (file or memory).
-uint64_t ic_png_encoder_bytes_written(const ic_png_encoder *encoder);
-/// The memory buffer of an encoder created without a FILE (valid until destroy).
-const uint8_t *ic_png_encoder_memory(const ic_png_encoder *encoder, size_t *size);
+typedef struct ic_png_pz_encoder ic_png_pz_encoder;
+
+/// An encoder writing to file (borrowed), or to a growing memory buffer when NULL. budget
+/// (borrowed, may be NULL: helpers limited only by options->helpers) must outlive it.
+ic_png_pz_encoder *ic_png_pz_encoder_create(FILE *file, const ic_png_pz_options *options, ic_cpu_budget *budget);
+/// Stops its helper threads and frees everything. Accepts NULL.
+void ic_png_pz_encoder_destroy(ic_png_pz_encoder *encoder);
+const char *ic_png_pz_encoder_message(const ic_png_pz_encoder *encoder);
+int ic_png_pz_encoder_errno(const ic_png_pz_encoder *encoder);
+/// Writes the signature and IHDR of an 8-bit RGB (channels 3) or RGBA (channels 4) image.
+int ic_png_pz_encoder_begin(ic_png_pz_encoder *encoder, uint32_t width, uint32_t height, int channels);
+/// Takes count rows of width*channels bytes, each `stride` bytes apart (copied; the caller may reuse them).
+int ic_png_pz_encoder_write_rows(ic_png_pz_encoder *encoder, const uint8_t *pixels, size_t stride, uint32_t count);
+/// Waits for the last chunks, writes them and IEND, flushes the FILE (if any).
+int ic_png_pz_encoder_finish(ic_png_pz_encoder *encoder);
+uint64_t ic_png_pz_encoder_bytes_written(const ic_png_pz_encoder *encoder);
+const uint8_t *ic_png_pz_encoder_memory(const ic_png_pz_encoder *encoder, size_t *size);
+void ic_png_pz_encoder_stats(const ic_png_pz_encoder *encoder, ic_png_pz_stats *stats);
 
 /* ---------------------------------------------------------------- fixture encoders
  * Used by tests and benchmarks to make inputs of every kind without fixture files. */
