@@ -131,7 +131,9 @@ def main() -> int:
         if response.status != 200 or "<html" not in page.lower():
             os.killpg(demo.pid, signal.SIGINT)
             fail(f"{url[0]} answered {response.status} without a page", output)
-    image_url = processed[0].rsplit(": ", 1)[1].strip()
+    page_url = processed[0].rsplit(": ", 1)[1].strip()
+    image_id = page_url.rsplit("#view=", 1)[-1]
+    image_url = f"{url[0]}image/{image_id}"
     request = urllib.request.Request(image_url, headers={"Accept": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         state = json.load(response)["state"]
@@ -154,7 +156,7 @@ def main() -> int:
     for number, name in ((moto_port, "MOTO_PORT"), (port, "IMAGERY_PORT")):
         if not can_listen(number):
             fail(f"{name} {number} is still taken after Ctrl-C", output)
-    if not any("demo: stopped" in line for line in output):
+    if not any("demo: stopped the server, the worker and moto" in line for line in output):
         fail("the demo did not say it stopped", output)
     print(f"demo-check: ok: Ctrl-C stopped everything (make exited {demo.returncode}); nothing left running, "
           f"ports {moto_port} and {port} free")

@@ -43,10 +43,11 @@ stopping=false
 cleanup() {
   local status=$?
   trap - INT TERM EXIT
+  # Stop everything first and talk afterwards: when Ctrl-C also ended whatever reads our output (a pipe
+  # to tee, say), writing to it must not end this script before moto is stopped.
+  trap '' PIPE
   $stopping && return
   stopping=true
-  echo
-  if $moto_started_here; then say "stopping the server, the worker and moto"; else say "stopping the server and the worker"; fi
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 1 50); do
     alive=false
@@ -61,7 +62,9 @@ cleanup() {
     rm -f "$moto_pid_file"
   fi
   wait 2>/dev/null || true
-  say "stopped"
+  echo 2>/dev/null || true
+  if $moto_started_here; then say "stopped the server, the worker and moto" 2>/dev/null || true
+  else say "stopped the server and the worker (moto was running before the demo and still is)" 2>/dev/null || true; fi
   exit "$status"
 }
 trap cleanup EXIT
@@ -116,7 +119,7 @@ for _ in $(seq 1 150); do
 done
 [ "$state" = processed ] ||
   { tail -n 20 .infra/imagery-worker.log >&2; fail "image $id is '$state', not processed; the worker's log is above"; }
-say "image $id is processed: $base/image/$id"
+say "image $id is processed: $base/#view=$id"
 echo
 echo "Imagery runs locally: open $base/ in a browser. Ctrl-C stops the server, the worker and moto."
 
