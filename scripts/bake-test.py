@@ -85,6 +85,8 @@ import uuid
 import warnings
 import zlib
 
+import imagery_api  # scripts/imagery_api.py, beside this file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKER_FILE = os.path.join(ROOT, "packer", "imagery.pkr.hcl")
 CACHE = os.path.join(ROOT, ".build-bake")
@@ -689,6 +691,9 @@ class FakeEC2:
         self.tokens = {}             # token -> address
         self.signals = []
         self.rejected = []
+        self.target_group_arn = None   # the server's UserData names it; DescribeTargetHealth must ask for it
+        self.health_passes = {}        # instance id -> consecutive passing health checks
+        self.health_answers = []       # (instance id, state answered), in order
         self.lock = threading.Lock()
 
     def add(self, address, instance_id, role, user_data):
@@ -782,8 +787,11 @@ class FakeEC2:
                 problem = self.check_signature(body)
                 if problem:
                     return self.error("SignatureDoesNotMatch", problem)
+                if fields.get("Action") == "DescribeTargetHealth":
+                    return self.describe_target_health(fields)
                 if fields.get("Action") != "SignalResource":
-                    return self.error("InvalidAction", f"only SignalResource is served here, not {fields.get('Action')}")
+                    return self.error("InvalidAction", f"only SignalResource and DescribeTargetHealth are served here, "
+                                                       f"not {fields.get('Action')}")
                 missing = [k for k in ("StackName", "LogicalResourceId", "UniqueId", "Status") if not fields.get(k)]
                 if missing or fields["Status"] not in ("SUCCESS", "FAILURE"):
                     return self.error("ValidationError", f"missing {missing} or bad Status {fields.get('Status')}")
@@ -793,6 +801,34 @@ class FakeEC2:
                 self.reply(200, '<SignalResourceResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
                                 f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
                                 "</SignalResourceResponse>")
+
+            def describe_target_health(self, fields):
+                """ELBv2 DescribeTargetHealth as the load balancer answers it: the target is `initial` until
+                HealthyThresholdCount (2) health checks of GET :8080/health in a row have passed. The check is
+                made here, from outside the instance, as the load balancer makes it."""
+                instance = fake.instances[self.client_address[0]]
+                target = fields.get("Targets.member.1.Id")
+                if fields.get("TargetGroupArn") != fake.target_group_arn:
+                    return self.error("TargetGroupNotFound", f"One or more target groups not found: {fields.get('TargetGroupArn')}")
+                if target != instance["instance_id"]:
+                    return self.error("InvalidTarget", f"asked for {target}, which is not the calling instance")
+                try:
+                    status = imagery_api.http("GET", f"http://{self.client_address[0]}:8080/health", timeout=5)[0]
+                except OSError:
+                    status = 0
+                with fake.lock:
+                    passes = fake.health_passes.get(target, 0) + 1 if status == 200 else 0
+                    fake.health_passes[target] = passes
+                    state = "healthy" if passes >= 2 else "initial"
+                    fake.health_answers.append((target, state))
+                reason = "" if state == "healthy" else "<Reason>Elb.RegistrationInProgress</Reason>"
+                self.reply(200, '<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">'
+                                "<DescribeTargetHealthResult><TargetHealthDescriptions><member>"
+                                f"<Target><Id>{target}</Id><Port>8080</Port></Target><HealthCheckPort>8080</HealthCheckPort>"
+                                f"<TargetHealth><State>{state}</State>{reason}</TargetHealth>"
+                                "</member></TargetHealthDescriptions></DescribeTargetHealthResult>"
+                                f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+                                "</DescribeTargetHealthResponse>")
 
             def check_signature(self, body):
                 """Signature V4 recomputed with the credentials IMDS gave the calling instance."""
@@ -808,7 +844,9 @@ class FakeEC2:
                 key_id, date, region, service, signed, signature = match.groups()
                 if key_id != credentials["AccessKeyId"] or self.headers.get("X-Amz-Security-Token") != credentials["Token"]:
                     return "not signed with this instance's instance-profile credentials"
-                if (region, service) != (REGION, "cloudformation"):
+                action = dict(urllib.parse.parse_qsl(body.decode())).get("Action")
+                expected_service = "elasticloadbalancing" if action == "DescribeTargetHealth" else "cloudformation"
+                if (region, service) != (REGION, expected_service):
                     return f"scope {region}/{service}"
                 names = signed.split(";")
                 canonical_headers = "".join(f"{n}:{' '.join((self.headers.get(n) or '').split())}\n" for n in names)
@@ -908,7 +946,8 @@ def boot_instance(name, index, image, fake, role, group_logical_id, launch_templ
     files = os.path.join(WORK, f"{name}-files")
     os.makedirs(os.path.join(files, "dropin"), exist_ok=True)
     gateway = f"10.99.{index}.1"
-    endpoints = f"AWS_ENDPOINT_URL=http://{gateway}:{moto_port} AWS_ENDPOINT_URL_CLOUDFORMATION=http://{gateway}:{cfn_port}"
+    endpoints = (f"AWS_ENDPOINT_URL=http://{gateway}:{moto_port} AWS_ENDPOINT_URL_CLOUDFORMATION=http://{gateway}:{cfn_port} "
+                 f"AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2=http://{gateway}:{cfn_port}")
     with open(os.path.join(files, "run-user-data"), "w") as f:
         f.write(USER_DATA_RUNNER)
     os.chmod(os.path.join(files, "run-user-data"), 0o755)
@@ -944,15 +983,6 @@ def sample_png(width=64, height=48):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def http_request(method, url, body=None, headers=None, timeout=30):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def wait_until(what, timeout, check, interval=0.25):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -968,41 +998,15 @@ def process_one_image(server_address):
 
     def healthy():
         try:
-            return http_request("GET", f"{base}/health", timeout=2)[0] == 200
+            return imagery_api.http("GET", f"{base}/health", timeout=2)[0] == 200
         except OSError:
             return False
 
     wait_until("the server's /health on port 8080", 60, healthy)
-    status, body = http_request("POST", f"{base}/image", headers={"Accept": "application/json"})
-    if status != 201:
-        fail(f"POST /image answered {status}: {body[:300]!r}")
-    image_id = json.loads(body)["id"]
-    boundary = "bake-" + uuid.uuid4().hex
-    payload = sample_png()
-    multipart = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"input.png\"\r\n"
-                 f"Content-Type: image/png\r\n\r\n").encode() + payload + f"\r\n--{boundary}--\r\n".encode()
-    status, body = http_request("POST", f"{base}/image/{image_id}/upload", body=multipart, headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"})
-    if status not in (200, 201):
-        fail(f"upload answered {status}: {body[:300]!r}")
-
-    def processed():
-        status, body = http_request("GET", f"{base}/image/{image_id}", headers={"Accept": "application/json"})
-        record = json.loads(body) if status == 200 else {}
-        if record.get("state") == "failed":
-            fail(f"image failed: {record}")
-        return record if record.get("state") == "processed" else None
-
-    record = wait_until("the image to be processed by the worker instance", 90, processed)
-    url = record["processedImage"]
-    if url.startswith("/"):
-        url = base + url
-    status, png = http_request("GET", url)
-    if status != 200 or png[:8] != b"\x89PNG\r\n\x1a\n":
-        fail(f"the processed image answered {status} and is not a PNG")
-    size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
-    if size != (64, 48):
-        fail(f"the processed image is {size[0]}x{size[1]}, expected 64x48")
+    try:
+        image_id, record, png = imagery_api.process_one_png(base, sample_png(), 90, (64, 48))
+    except imagery_api.APIFailure as error:
+        fail(str(error))
     say(f"image {image_id} processed (version {record.get('version')}): a {len(png)}-byte 64x48 PNG")
 
 
@@ -1037,6 +1041,9 @@ def boot_and_process(image, moto, moto_port):
         # `${Name}` in Fn::Sub is Ref Name: the physical id of each resource.
         values = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if r.get("PhysicalResourceId")}
         values["AWS::StackName"] = stack
+        # The load balancer is not part of imagery-local: its target group is the one this test answers for.
+        values["LoadBalancerTargetGroup"] = fake.target_group_arn = (
+            f"arn:aws:elasticloadbalancing:{REGION}:123456789012:targetgroup/imagery-bake/{uuid.uuid4().hex[:16]}")
         say(f"moto: stack {stack} ({', '.join(sorted(values))})")
 
         plan = [("server", 2, "server", "ServerAutoScalingGroup", "ServerLaunchTemplate", ()),
@@ -1093,6 +1100,10 @@ def boot_and_process(image, moto, moto_port):
             fail(f"expected {len(instances)} signals, CloudFormation got {signals}")
         if fake.rejected:
             fail(f"CloudFormation refused requests: {fake.rejected}")
+        server_id = by_name["server"].instance_id
+        answers = [state for target, state in fake.health_answers if target == server_id]
+        if not answers or answers[-1] != "healthy" or answers.count("healthy") != 1:
+            fail(f"the server should ask for its target health until healthy, then signal; the answers were {answers}")
         for name in ("server", "worker"):
             unit = f"imagery-{name}.service"
             shown = by_name[name].execute(["systemctl", "show", unit, "-p", "ActiveState", "-p", "NRestarts",
@@ -1101,8 +1112,9 @@ def boot_and_process(image, moto, moto_port):
             user = by_name[name].execute(["ps", "-o", "user=", "-p", properties["MainPID"]], check=False).stdout.strip()
             if properties["ActiveState"] != "active" or properties["NRestarts"] != "0" or user != "imagery":
                 fail(f"{unit}: {properties}, running as {user!r}:\n{by_name[name].journal(unit)}")
-        say("signals: server SUCCESS x1, worker SUCCESS x1, broken instance FAILURE x1 (ERR trap), "
-            "all Signature V4 with the instance's role; both units active as user imagery, no restarts")
+        say(f"signals: server SUCCESS x1 (after target health {' -> '.join(answers)}), worker SUCCESS x1, broken "
+            "instance FAILURE x1 (ERR trap), all Signature V4 with the instance's role; both units active as user "
+            "imagery, no restarts")
         check_upload_forms(by_name["broken"])
     except TestFailure:
         for instance in instances:

@@ -10,7 +10,6 @@
 
 Exit status 0 on success; otherwise a message that says which step failed.
 """
-import json
 import os
 import re
 import signal
@@ -19,9 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
+
+import imagery_api  # scripts/imagery_api.py, beside this file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAGE = os.path.join(ROOT, "packer", "build")
@@ -72,15 +71,6 @@ def user_data_env_lines(role, physical):
     return re.sub(r"\$\{([^}]+)\}", substitute, body.group(1)) + "\n"
 
 
-def http(method, url, body=None, headers=None, timeout=30):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def wait_until(what, deadline_seconds, check):
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
@@ -121,7 +111,9 @@ def main():
         outputs = {o["OutputKey"]: o["OutputValue"] for o in cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
         # What `${Name}` means in the UserData's !Sub: the resources' Ref values, which the outputs carry.
         physical = {"SQSQueue": outputs["QueueUrl"], "Bucket": outputs["BucketName"], "Table": outputs["TableName"],
-                    "AWS::Region": "us-east-1", "AWS::StackName": stack}
+                    "AWS::Region": "us-east-1", "AWS::StackName": stack,
+                    # Not part of imagery-local; off EC2 the server does not wait for target health anyway.
+                    "LoadBalancerTargetGroup": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/imagery/0"}
 
         port = free_port()
         base_environment = {
@@ -149,47 +141,23 @@ def main():
 
         def healthy():
             try:
-                status, _ = http("GET", f"{base}/health", timeout=2)
+                status, _ = imagery_api.http("GET", f"{base}/health", timeout=2)
                 return status == 200
             except OSError:
                 return False
 
         wait_until("GET /health to answer 200", 30, healthy)
-        status, page = http("GET", f"{base}/")
+        status, page = imagery_api.http("GET", f"{base}/")
         if status != 200 or b"<html" not in page.lower():
             fail(f"GET / answered {status}")
 
-        status, body = http("POST", f"{base}/image", headers={"Accept": "application/json"})
-        if status != 201:
-            fail(f"POST /image answered {status}: {body!r}")
-        image_id = json.loads(body)["id"]
-        boundary = "smoke-" + uuid.uuid4().hex
         with open(image_path, "rb") as f:
             payload = f.read()
-        multipart = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"input.png\"\r\n"
-                     f"Content-Type: image/png\r\n\r\n").encode() + payload + f"\r\n--{boundary}--\r\n".encode()
-        status, body = http("POST", f"{base}/image/{image_id}/upload", body=multipart, headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"})
-        if status not in (200, 201):
-            fail(f"upload answered {status}: {body!r}")
-
-        def processed():
-            status, body = http("GET", f"{base}/image/{image_id}", headers={"Accept": "application/json"})
-            record = json.loads(body) if status == 200 else {}
-            if record.get("state") == "failed":
-                fail(f"image failed: {record}")
-            return record if record.get("state") == "processed" else None
-
-        record = wait_until("the image to be processed", 60, processed)
-        url = record["processedImage"]
-        if url.startswith("/"):
-            url = base + url
-        status, png = http("GET", url)
-        if status != 200 or png[:8] != b"\x89PNG\r\n\x1a\n":
-            fail(f"processed image answered {status} and is not a PNG")
-        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-        if (width, height) != (64, 48):
-            fail(f"processed image is {width}x{height}, expected 64x48")
+        try:
+            image_id, record, png = imagery_api.process_one_png(base, payload, 60, (64, 48))
+        except imagery_api.APIFailure as error:
+            fail(str(error))
+        width, height = 64, 48
         print(f"staged-smoke-test: ok: health 200, page served, image {image_id} processed "
               f"(version {record.get('version')}), {len(png)}-byte {width}x{height} PNG from the staged binaries")
     except SystemExit:
