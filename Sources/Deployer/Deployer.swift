@@ -269,10 +269,14 @@ public struct Deployer: Sendable {
         // Instances still running while the stack is deleted (workers finishing a job) can write to a bucket
         // after it was emptied; its deletion then fails with "not empty". Empty it again and retry, a few times.
         var attempt = 1
+        var seen: [CloudFormationClient.StackEvent] = []  // every attempt's events, so the root cause survives retries
         while let failed = try await deleteOnce(stack, stackName: stackName, wait: wait, total: resources.count) {
-            let refilled = Self.nonEmptyBuckets(failed.leftBehind, events: failed.result.events)
+            seen += failed.result.events
+            let refilled = Self.nonEmptyBuckets(failed.leftBehind, events: seen)
             guard !refilled.isEmpty, attempt < Self.maxDeleteAttempts else {
-                throw failure(stackName, failed.result, leftBehind: failed.leftBehind)
+                var result = failed.result
+                result.events = seen
+                throw failure(stackName, result, leftBehind: failed.leftBehind)
             }
             attempt += 1
             console.line("Stack \(stackName) is \(failed.result.status): bucket \(refilled.joined(separator: ", ")) was written to after it "
