@@ -167,7 +167,7 @@ private struct Sections {
                     let candidates = inConditions ? conditionRefTargets : refTargets
                     if !candidates.contains(name) {
                         unknown("!Ref", name, candidates: candidates, path: trail.appended(to: base),
-                                allowed: inConditions ? "a parameter (conditions and rules cannot refer to resources)" : "a parameter, resource or pseudo parameter")
+                                allowed: inConditions ? "a parameter (conditions cannot refer to resources, nor can rules)" : "a parameter, resource or pseudo parameter")
                     }
                 case .getAtt(let name, let attribute):
                     if !resourceIds.contains(name) {

@@ -71,7 +71,7 @@ import Testing
             Bare("Thing")
         }
         let issues = template.validationIssues().map(\.description)
-        #expect(issues.contains { $0.hasPrefix("Rules/Bad/Assertions/0/Assert/Fn::Equals: !Ref names 'Thing', which is not a parameter (conditions and rules cannot refer to resources)") })
+        #expect(issues.contains { $0.hasPrefix("Rules/Bad/Assertions/0/Assert/Fn::Equals: !Ref names 'Thing', which is not a parameter (conditions cannot refer to resources, nor can rules)") })
         #expect(issues.contains { $0.hasPrefix("Rules/Empty/Assertions: rule 'Empty' has no assertions") })
         #expect(issues.contains { $0.hasPrefix("Rules/Unknown/Assertions/0/Assert/Fn::Equals: Fn::ValueOf names 'Nope', which is not a parameter") })
         #expect(issues.contains { $0.hasPrefix("Conditions/Misplaced: Fn::Contains is a rule function; CloudFormation accepts it only in Rules.") })
