@@ -53,6 +53,7 @@ TYPES = [
     "AWS::SNS::TopicPolicy",
     "AWS::Logs::LogGroup",
     "AWS::SSM::Parameter",
+    "AWS::Route53::RecordSet",
 ]
 
 # The keys cfn-codegen reads; everything else (tagging, handlers, patterns...) is dropped.

@@ -21,6 +21,18 @@ public indirect enum Intrinsic: Sendable, Equatable {
     case not(Value)
     /// `!Condition name` inside another condition.
     case condition(String)
+    /// `Fn::Contains [list, string]` (Rules only): the string is one of the list's values.
+    case contains(Value, Value)
+    /// `Fn::EachMemberEquals [list, string]` (Rules only): every member of the list equals the string.
+    case eachMemberEquals(Value, Value)
+    /// `Fn::EachMemberIn [list, list]` (Rules only): every member of the first list is in the second.
+    case eachMemberIn(Value, Value)
+    /// `Fn::RefAll type` (Rules only): every value of that AWS-specific parameter type in the account and region.
+    case refAll(String)
+    /// `Fn::ValueOf [parameter, attribute]` (Rules only): an attribute of an AWS-specific parameter's value.
+    case valueOf(String, String)
+    /// `Fn::ValueOfAll [type, attribute]` (Rules only): the attribute for every value of that parameter type.
+    case valueOfAll(String, String)
 
     /// The CloudFormation name of the function, as used in the long form (`Fn::Join`).
     public var longName: String {
@@ -42,6 +54,21 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .or: "Fn::Or"
         case .not: "Fn::Not"
         case .condition: "Condition"
+        case .contains: "Fn::Contains"
+        case .eachMemberEquals: "Fn::EachMemberEquals"
+        case .eachMemberIn: "Fn::EachMemberIn"
+        case .refAll: "Fn::RefAll"
+        case .valueOf: "Fn::ValueOf"
+        case .valueOfAll: "Fn::ValueOfAll"
+        }
+    }
+
+    /// Whether the function may only appear in the Rules section; AWS documents only the long
+    /// form (`Fn::Contains:`) for these, so the renderer writes them that way.
+    public var isRuleFunction: Bool {
+        switch self {
+        case .contains, .eachMemberEquals, .eachMemberIn, .refAll, .valueOf, .valueOfAll: true
+        default: false
         }
     }
 
@@ -65,13 +92,19 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .or: "!Or"
         case .not: "!Not"
         case .condition: "!Condition"
+        case .contains: "!Contains"
+        case .eachMemberEquals: "!EachMemberEquals"
+        case .eachMemberIn: "!EachMemberIn"
+        case .refAll: "!RefAll"
+        case .valueOf: "!ValueOf"
+        case .valueOfAll: "!ValueOfAll"
         }
     }
 
     /// The nested values this function takes, for traversal.
     public var arguments: [Value] {
         switch self {
-        case .ref, .getAtt, .condition: []
+        case .ref, .getAtt, .condition, .refAll, .valueOf, .valueOfAll: []
         case .sub(_, let variables): variables?.entries.map(\.value) ?? []
         case .join(_, let list), .split(_, let list): [list]
         case .select(let index, let list): [index, list]
@@ -80,7 +113,8 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .base64(let value), .importValue(let value), .not(let value): [value]
         case .cidr(let block, let count, let bits): [block, count, bits]
         case .if(_, let whenTrue, let whenFalse): [whenTrue, whenFalse]
-        case .equals(let lhs, let rhs): [lhs, rhs]
+        case .equals(let lhs, let rhs), .contains(let lhs, let rhs), .eachMemberEquals(let lhs, let rhs),
+            .eachMemberIn(let lhs, let rhs): [lhs, rhs]
         case .and(let values), .or(let values): values
         }
     }

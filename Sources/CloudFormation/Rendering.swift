@@ -8,6 +8,9 @@ extension Template {
         if !parameters.isEmpty {
             root.set("Parameters", .object(Object(parameters.map { Object.Entry($0.logicalId, .object($0.rendered)) })))
         }
+        if !rules.isEmpty {
+            root.set("Rules", .object(Object(rules.map { Object.Entry($0.name, .object($0.rendered)) })))
+        }
         if !mappings.isEmpty {
             root.set("Mappings", .object(Object(mappings.map { Object.Entry($0.name, .object($0.entries)) })))
         }
@@ -34,6 +37,20 @@ extension Parameter {
         if let minValue { object.set("MinValue", .int(minValue)) }
         if let maxValue { object.set("MaxValue", .int(maxValue)) }
         if noEcho { object.set("NoEcho", .bool(true)) }
+        return object
+    }
+}
+
+extension Rule {
+    var rendered: Object {
+        var object = Object()
+        if let condition { object.set("RuleCondition", condition.cfnValue) }
+        object.set("Assertions", .list(assertions.map { assertion in
+            var entry = Object()
+            entry.set("Assert", assertion.assert.cfnValue)
+            if let description = assertion.description { entry.set("AssertDescription", .string(description)) }
+            return .object(entry)
+        }))
         return object
     }
 }

@@ -1,6 +1,7 @@
 /// One top-level entry of a template.
 public enum TemplateElement: Sendable, Equatable {
     case parameter(Parameter)
+    case rule(Rule)
     case mapping(Mapping)
     case condition(Condition)
     case resource(ResourceDeclaration)
@@ -123,6 +124,105 @@ public struct ConditionExpression: ValueRepresentable, Equatable {
     public static func condition(_ other: some ConditionName) -> Self { Self(cfnValue: .fn(.condition(other.name))) }
 }
 
+/// A template rule: assertions on the parameter values that CloudFormation checks before it creates
+/// or changes anything, so a bad combination fails at once with `AssertDescription` instead of half-way
+/// through a deployment. Rules may refer to parameters only.
+public struct Rule: TemplateComponent, Equatable {
+    /// One `Assert` with the message CloudFormation shows when it does not hold.
+    public struct Assertion: Sendable, Equatable {
+        public var assert: RuleExpression
+        public var description: String?
+        public init(_ assert: RuleExpression, _ description: String? = nil) {
+            self.assert = assert
+            self.description = description
+        }
+    }
+
+    public let name: String
+    /// `RuleCondition`: the assertions apply only when it holds; `nil` applies them always.
+    public var condition: RuleExpression?
+    public var assertions: [Assertion]
+
+    public init(_ name: String, when condition: RuleExpression? = nil, assertions: [Assertion]) {
+        self.name = name
+        self.condition = condition
+        self.assertions = assertions
+    }
+
+    /// A rule with one assertion.
+    public init(_ name: String, when condition: RuleExpression? = nil, assert: RuleExpression, _ description: String) {
+        self.init(name, when: condition, assertions: [Assertion(assert, description)])
+    }
+
+    public var templateElements: [TemplateElement] { [.rule(self)] }
+}
+
+/// A rule function that yields true or false: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`,
+/// `Fn::Contains`, `Fn::EachMemberEquals`, `Fn::EachMemberIn`.
+///
+/// `and` and `or` take any number of parts: CloudFormation accepts 2 to 10 per function, so longer
+/// lists are nested in groups of 10 and a single part stands alone.
+public struct RuleExpression: ValueRepresentable, Equatable {
+    public let cfnValue: Value
+
+    public static func equals(_ lhs: some ValueRepresentable, _ rhs: some ValueRepresentable) -> Self {
+        Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
+    }
+    public static func not(_ inner: Self) -> Self { Self(cfnValue: .fn(.not(inner.cfnValue))) }
+    public static func and(_ parts: Self...) -> Self { and(parts) }
+    public static func and(_ parts: [Self]) -> Self { grouped(parts.map(\.cfnValue), Intrinsic.and) }
+    public static func or(_ parts: Self...) -> Self { or(parts) }
+    public static func or(_ parts: [Self]) -> Self { grouped(parts.map(\.cfnValue), Intrinsic.or) }
+    /// `Fn::Contains`: `value` is one of `list`.
+    public static func contains(_ list: [Expr<String>], _ value: Expr<String>) -> Self {
+        Self(cfnValue: .fn(.contains(.list(list), value.cfnValue)))
+    }
+    /// `Fn::Contains` with a list from a parameter or `Fn::RefAll`.
+    public static func contains(_ list: Expr<[Expr<String>]>, _ value: Expr<String>) -> Self {
+        Self(cfnValue: .fn(.contains(list.cfnValue, value.cfnValue)))
+    }
+    /// `Fn::EachMemberEquals`: every member of `list` equals `value`.
+    public static func eachMemberEquals(_ list: Expr<[Expr<String>]>, _ value: Expr<String>) -> Self {
+        Self(cfnValue: .fn(.eachMemberEquals(list.cfnValue, value.cfnValue)))
+    }
+    /// `Fn::EachMemberIn`: every member of `list` is one of `allowed`.
+    public static func eachMemberIn(_ list: Expr<[Expr<String>]>, _ allowed: Expr<[Expr<String>]>) -> Self {
+        Self(cfnValue: .fn(.eachMemberIn(list.cfnValue, allowed.cfnValue)))
+    }
+
+    /// True when `parameter` is empty, the usual test for an optional string parameter.
+    public static func isEmpty(_ parameter: Parameter) -> Self { .equals(parameter.ref() as Expr<String>, "") }
+
+    private static func grouped(_ parts: [Value], _ function: ([Value]) -> Intrinsic) -> Self {
+        var level = parts
+        while level.count > 10 {
+            level = stride(from: 0, to: level.count, by: 10).map { start in
+                let chunk = Array(level[start..<min(start + 10, level.count)])
+                return chunk.count == 1 ? chunk[0] : .fn(function(chunk))
+            }
+        }
+        return Self(cfnValue: level.count == 1 ? level[0] : .fn(function(level)))
+    }
+}
+
+extension Expr where T == String {
+    /// `Fn::ValueOf [parameter, attribute]` (Rules only): e.g. the `VpcId` of an `AWS::EC2::Subnet::Id` parameter's value.
+    public static func valueOf(_ parameter: Parameter, _ attribute: String) -> Self {
+        Self(raw: .fn(.valueOf(parameter.logicalId, attribute)))
+    }
+}
+
+extension Expr where T: ListProperty {
+    /// `Fn::RefAll type` (Rules only): every value of an AWS-specific parameter type, e.g. `AWS::EC2::VPC::Id`.
+    public static func refAll(_ parameterType: Parameter.ParameterType) -> Self {
+        Self(raw: .fn(.refAll(parameterType.rawValue)))
+    }
+    /// `Fn::ValueOfAll [type, attribute]` (Rules only): the attribute of every value of a list parameter type.
+    public static func valueOfAll(_ parameterType: Parameter.ParameterType, _ attribute: String) -> Self {
+        Self(raw: .fn(.valueOfAll(parameterType.rawValue, attribute)))
+    }
+}
+
 /// A template output.
 public struct Output: TemplateComponent, Equatable {
     public let logicalId: String
@@ -160,6 +260,7 @@ public struct Template: Sendable, Equatable {
     }
 
     public var parameters: [Parameter] { elements.compactMap { if case .parameter(let p) = $0 { p } else { nil } } }
+    public var rules: [Rule] { elements.compactMap { if case .rule(let r) = $0 { r } else { nil } } }
     public var mappings: [Mapping] { elements.compactMap { if case .mapping(let m) = $0 { m } else { nil } } }
     public var conditions: [Condition] { elements.compactMap { if case .condition(let c) = $0 { c } else { nil } } }
     public var resources: [ResourceDeclaration] {

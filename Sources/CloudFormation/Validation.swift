@@ -65,17 +65,19 @@ extension Template {
 /// The template's sections, split out of `elements` once for all the checks.
 private struct Sections {
     let parameters: [Parameter]
+    let rules: [Rule]
     let mappings: [Mapping]
     let conditions: [Condition]
     let resources: [ResourceDeclaration]
     let outputs: [Output]
 
     init(_ template: Template) {
-        var parameters: [Parameter] = [], mappings: [Mapping] = [], conditions: [Condition] = []
+        var parameters: [Parameter] = [], rules: [Rule] = [], mappings: [Mapping] = [], conditions: [Condition] = []
         var resources: [ResourceDeclaration] = [], outputs: [Output] = []
         for element in template.elements {
             switch element {
             case .parameter(let parameter): parameters.append(parameter)
+            case .rule(let rule): rules.append(rule)
             case .mapping(let mapping): mappings.append(mapping)
             case .condition(let condition): conditions.append(condition)
             case .resource(let resource): resources.append(resource)
@@ -83,6 +85,7 @@ private struct Sections {
             }
         }
         self.parameters = parameters
+        self.rules = rules
         self.mappings = mappings
         self.conditions = conditions
         self.resources = resources
@@ -127,6 +130,7 @@ private struct Sections {
                 }
             }
         }
+        checkUnique(rules.map { $0.name }, section: "Rules")
         checkUnique(conditions.map { $0.name }, section: "Conditions")
         checkUnique(mappings.map { $0.name }, section: "Mappings")
         checkUnique(outputs.map { $0.logicalId }, section: "Outputs")
@@ -150,15 +154,20 @@ private struct Sections {
             issues.append(TemplateIssue(path: path, message: "\(kind) names '\(name)', which is not \(allowed) in this template.", fix: fix + "."))
         }
 
-        func visit(_ value: Value, path base: String, inConditions: Bool) {
+        func visit(_ value: Value, path base: String, inConditions: Bool, inRules: Bool = false) {
             var trail = ValuePath()
             walkIntrinsics(value, &trail) { intrinsic, trail in
+                if intrinsic.isRuleFunction && !inRules {
+                    issues.append(TemplateIssue(
+                        path: trail.appended(to: base), message: "\(intrinsic.longName) is a rule function; CloudFormation accepts it only in Rules.",
+                        fix: "move the check into a Rule, or use a condition function (Fn::Equals, Fn::Not, Fn::And, Fn::Or) here."))
+                }
                 switch intrinsic {
                 case .ref(let name):
                     let candidates = inConditions ? conditionRefTargets : refTargets
                     if !candidates.contains(name) {
                         unknown("!Ref", name, candidates: candidates, path: trail.appended(to: base),
-                                allowed: inConditions ? "a parameter (conditions cannot refer to resources)" : "a parameter, resource or pseudo parameter")
+                                allowed: inConditions ? "a parameter (conditions cannot refer to resources, nor can rules)" : "a parameter, resource or pseudo parameter")
                     }
                 case .getAtt(let name, let attribute):
                     if !resourceIds.contains(name) {
@@ -181,6 +190,10 @@ private struct Sections {
                     if !conditionNames.contains(condition) {
                         unknown("!If/!Condition", condition, candidates: conditionNames, path: trail.appended(to: base), allowed: "a condition")
                     }
+                case .valueOf(let name, _):
+                    if !parameterIds.contains(name) {
+                        unknown("Fn::ValueOf", name, candidates: parameterIds, path: trail.appended(to: base), allowed: "a parameter")
+                    }
                 case .findInMap(let map, _, _):
                     if !mappingNames.contains(map) {
                         unknown("!FindInMap", map, candidates: mappingNames, path: trail.appended(to: base), allowed: "a mapping")
@@ -193,6 +206,19 @@ private struct Sections {
 
         for condition in conditions {
             visit(condition.expression, path: "Conditions/\(condition.name)", inConditions: true)
+        }
+        // Rules see only parameter values: a Ref there names a parameter (or pseudo parameter), as in Conditions.
+        for rule in rules {
+            let base = "Rules/\(rule.name)"
+            if let condition = rule.condition { visit(condition.cfnValue, path: base + "/RuleCondition", inConditions: true, inRules: true) }
+            if rule.assertions.isEmpty {
+                issues.append(TemplateIssue(
+                    path: base + "/Assertions", message: "rule '\(rule.name)' has no assertions; CloudFormation requires at least one.",
+                    fix: "add an Assert with an AssertDescription, or remove the rule."))
+            }
+            for (index, assertion) in rule.assertions.enumerated() {
+                visit(assertion.assert.cfnValue, path: base + "/Assertions/\(index)/Assert", inConditions: true, inRules: true)
+            }
         }
         for resource in resources {
             let base = "Resources/\(resource.logicalId)"

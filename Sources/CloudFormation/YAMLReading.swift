@@ -111,6 +111,24 @@ extension TemplateYAML {
         case "!Not":
             try count(1)
             return .fn(.not(arguments[0]))
+        case "!Contains":
+            try count(2)
+            return .fn(.contains(arguments[0], arguments[1]))
+        case "!EachMemberEquals":
+            try count(2)
+            return .fn(.eachMemberEquals(arguments[0], arguments[1]))
+        case "!EachMemberIn":
+            try count(2)
+            return .fn(.eachMemberIn(arguments[0], arguments[1]))
+        case "!RefAll":
+            guard let scalar else { throw fail("a parameter type") }
+            return .fn(.refAll(scalar))
+        case "!ValueOf":
+            try count(2)
+            return .fn(.valueOf(try string(arguments[0]), try string(arguments[1])))
+        case "!ValueOfAll":
+            try count(2)
+            return .fn(.valueOfAll(try string(arguments[0]), try string(arguments[1])))
         case "!GetAZs":
             try count(1)
             return .fn(.getAZs(arguments[0]))

@@ -37,6 +37,7 @@ public enum TemplateYAML {
     }
 
     private static func node(for intrinsic: Intrinsic) -> Node {
+        if intrinsic.isRuleFunction { return ruleFunctionNode(for: intrinsic) }
         let tag = intrinsic.shortTag
         switch intrinsic {
         case .ref(let name), .condition(let name):
@@ -65,6 +66,8 @@ public enum TemplateYAML {
             return tagged(tag, values)
         case .not(let value):
             return tagged(tag, [value])
+        case .contains, .eachMemberEquals, .eachMemberIn, .refAll, .valueOf, .valueOfAll:
+            return ruleFunctionNode(for: intrinsic)
         case .getAZs(let argument), .base64(let argument), .importValue(let argument):
             // YAML allows one tag per node, so `!Base64 !Sub ...` cannot be written: fall back to the
             // long form `Fn::Base64: !Sub ...` whenever the argument is itself an intrinsic.
@@ -81,6 +84,22 @@ public enum TemplateYAML {
             }
             return retag(inner, tag)
         }
+    }
+
+    /// A rule-specific function in the long form AWS documents: `Fn::Contains: [[a, b], !Ref X]`.
+    private static func ruleFunctionNode(for intrinsic: Intrinsic) -> Node {
+        let argument: Node
+        switch intrinsic {
+        case .refAll(let type):
+            argument = .scalar(Scalar(type, tag: nil, style: .any))
+        case .valueOf(let first, let second), .valueOfAll(let first, let second):
+            argument = .sequence(SequenceNode([.string(first), .string(second)].map(argumentNode(for:)), tag: nil, style: .flow))
+        default:
+            let nodes = intrinsic.arguments.map(argumentNode(for:))
+            argument = .sequence(SequenceNode(nodes, tag: nil, style: nodes.allSatisfy(isFlowFriendly) ? .flow : .block))
+        }
+        return .mapping(MappingNode(
+            [Pair(.scalar(Scalar(intrinsic.longName, tag: nil, style: .any)), argument)], tag: nil, style: .block))
     }
 
     /// A tagged sequence, written in flow style when it is short and holds only scalars.

@@ -263,36 +263,87 @@ public struct Deployer: Sendable {
                               what: "destroying stack \(stackName)")
         }
         var emptied: [String: Int] = [:]
-        for bucket in resources where bucket.resourceType == "AWS::S3::Bucket" && bucket.resourceStatus != "DELETE_COMPLETE" {
-            guard let name = bucket.physicalResourceID, !name.isEmpty else { continue }
-            do {
-                let count = try await buckets.emptyBucket(bucket: name)
-                emptied[name] = count
-                console.line("Emptied bucket \(name): \(count) object version(s) and delete marker(s) removed")
-            } catch let error as AWSError where error.code == "NoSuchBucket" {
-                console.line("Bucket \(name) is already gone")
+        let bucketNames = resources.filter { $0.resourceType == "AWS::S3::Bucket" && $0.resourceStatus != "DELETE_COMPLETE" }
+            .compactMap(\.physicalResourceID).filter { !$0.isEmpty }
+        try await empty(bucketNames, into: &emptied)
+        // Instances still running while the stack is deleted (workers finishing a job) can write to a bucket
+        // after it was emptied; its deletion then fails with "not empty". Empty it again and retry, a few times.
+        var attempt = 1
+        var seen: [CloudFormationClient.StackEvent] = []  // every attempt's events, so the root cause survives retries
+        while let failed = try await deleteOnce(stack, stackName: stackName, wait: wait, total: resources.count) {
+            seen += failed.result.events
+            let refilled = Self.nonEmptyBuckets(failed.leftBehind, events: seen)
+            guard !refilled.isEmpty, attempt < Self.maxDeleteAttempts else {
+                var result = failed.result
+                result.events = seen
+                throw failure(stackName, result, leftBehind: failed.leftBehind)
             }
+            attempt += 1
+            console.line("Stack \(stackName) is \(failed.result.status): bucket \(refilled.joined(separator: ", ")) was written to after it "
+                + "was emptied (instances still running?); emptying it again and retrying the delete (attempt \(attempt) of \(Self.maxDeleteAttempts))")
+            try await empty(refilled, into: &emptied)
         }
-        try await deleteAndWait(stack, stackName: stackName, wait: wait, total: resources.count)
         guard wait else { return .started }
         console.line("Stack \(stackName) is deleted")
         return .deleted(emptiedBuckets: emptied)
     }
 
+    /// How many times `destroy` sends DeleteStack when a bucket fills up again between emptying and deleting.
+    public static let maxDeleteAttempts = 3
+
+    /// Empties each bucket, adding what was removed to `emptied`; a bucket that is already gone is skipped.
+    func empty(_ names: [String], into emptied: inout [String: Int]) async throws {
+        for name in names {
+            do {
+                let count = try await buckets.emptyBucket(bucket: name)
+                emptied[name, default: 0] += count
+                console.line("Emptied bucket \(name): \(count) object version(s) and delete marker(s) removed")
+            } catch let error as AWSError where error.code == "NoSuchBucket" {
+                console.line("Bucket \(name) is already gone")
+            }
+        }
+    }
+
+    /// The buckets whose deletion failed because they were not empty, by their resource status reason or
+    /// the DELETE_FAILED event ("The bucket you tried to delete is not empty", error code BucketNotEmpty).
+    static func nonEmptyBuckets(_ leftBehind: [CloudFormationClient.StackResource], events: [CloudFormationClient.StackEvent]) -> [String] {
+        func saysNotEmpty(_ reason: String?) -> Bool {
+            guard let reason else { return false }
+            return reason.contains("BucketNotEmpty") || reason.contains("is not empty")
+        }
+        return leftBehind.compactMap { resource in
+            guard resource.resourceType == "AWS::S3::Bucket", resource.resourceStatus == "DELETE_FAILED",
+                  let name = resource.physicalResourceID, !name.isEmpty else { return nil }
+            let failedEvent = events.last { $0.logicalResourceID == resource.logicalResourceID && $0.resourceStatus == "DELETE_FAILED" }
+            return saysNotEmpty(resource.resourceStatusReason) || saysNotEmpty(failedEvent?.resourceStatusReason) ? name : nil
+        }
+    }
+
     func deleteAndWait(_ stack: CloudFormationClient.Stack, stackName: String, wait: Bool = true, total: Int? = nil) async throws {
+        if let failed = try await deleteOnce(stack, stackName: stackName, wait: wait, total: total) {
+            throw failure(stackName, failed.result, leftBehind: failed.leftBehind)
+        }
+    }
+
+    /// Sends DeleteStack (by stack id) and waits; returns the failed wait and the resources left behind,
+    /// `nil` on DELETE_COMPLETE or when not waiting.
+    func deleteOnce(
+        _ stack: CloudFormationClient.Stack, stackName: String, wait: Bool, total: Int?
+    ) async throws -> (result: WaitResult, leftBehind: [CloudFormationClient.StackResource])? {
         let known = try await EventFeed(client: cloudFormation.client).latestEventID(stack: stack.stackID)
         try await cloudFormation.deleteStack(name: stack.stackID)
         guard wait else {
             console.line("Deleting stack \(stackName); not waiting (--no-wait); follow it with `infra status --wait --stack-name \(stackName)`")
-            return
+            return nil
         }
         let count: Int
         if let total { count = total } else { count = (try? await cloudFormation.describeStackResources(name: stack.stackID).count) ?? 0 }
         let result = try await watch(stack: stack.stackID, stackName: stackName, verb: "Deleting", knownEventID: known, total: count)
         guard result.status == "DELETE_COMPLETE" else {
             let left = (try? await cloudFormation.describeStackResources(name: stack.stackID)) ?? []
-            throw failure(stackName, result, leftBehind: left.filter { $0.resourceStatus != "DELETE_COMPLETE" && $0.resourceStatus != "DELETE_SKIPPED" })
+            return (result, left.filter { $0.resourceStatus != "DELETE_COMPLETE" && $0.resourceStatus != "DELETE_SKIPPED" })
         }
+        return nil
     }
 
     // MARK: status, outputs, diff

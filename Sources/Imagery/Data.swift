@@ -32,12 +32,16 @@ public struct QueueWithDeadLetter: TemplateComponent {
     public var templateElements: [TemplateElement] { deadLetterQueue.templateElements + queue.templateElements }
 }
 
-/// A private, encrypted S3 bucket that only accepts TLS, with a bucket policy to enforce it.
+/// A private, encrypted, versioned S3 bucket that only accepts TLS, with a bucket policy to enforce it.
+///
+/// Versioning keeps an overwritten or deleted image for `noncurrentVersionDays`, so an accident can
+/// be undone (restore the previous version); after that the lifecycle rule removes it, and delete
+/// markers left without versions go too. `infra destroy` deletes every version and marker first.
 public struct PrivateBucket: TemplateComponent {
     public let bucket: S3.Bucket
     public let policy: S3.BucketPolicy
 
-    public init(_ name: String, abandonedUploadDays: Int) {
+    public init(_ name: String, abandonedUploadDays: Int, noncurrentVersionDays: Int) {
         bucket = S3.Bucket(
             name,
             bucketEncryption: .init(serverSideEncryptionConfiguration: [
@@ -47,10 +51,14 @@ public struct PrivateBucket: TemplateComponent {
                 .init(
                     abortIncompleteMultipartUpload: .init(daysAfterInitiation: .init(abandonedUploadDays)),
                     id: "abort-abandoned-multipart-uploads", status: .enabled),
+                .init(
+                    expiredObjectDeleteMarker: true, id: "expire-noncurrent-versions",
+                    noncurrentVersionExpiration: .init(noncurrentDays: .init(noncurrentVersionDays)), status: .enabled),
             ]),
             ownershipControls: .init(rules: [.init(objectOwnership: .bucketOwnerEnforced)]),
             publicAccessBlockConfiguration: .init(
-                blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true)
+                blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true),
+            versioningConfiguration: .init(status: .enabled)
         )
         // Deletion: Delete, so `infra destroy` (which empties the bucket first) removes everything.
         // Replacement by an update: Retain, so a template change never silently drops user images.

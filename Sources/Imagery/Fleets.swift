@@ -88,13 +88,21 @@ public func launchTemplate(_ name: String, spec: InstanceSpec, publicIp: Bool) -
     )
 }
 
+/// The processes a rolling update suspends, as the CDK does: otherwise target tracking (alarm
+/// notifications), scheduled actions, AZ rebalancing and health-check replacements can resize or
+/// replace instances in the middle of the update and make it fail or roll back.
+public let rollingUpdateSuspendedProcesses: [String] = [
+    "HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification", "ScheduledActions",
+]
+
 /// The CreationPolicy and UpdatePolicy that make CloudFormation wait for instances to say they are ready.
-func signalPolicies<R: Resource>(_ group: R, minSize: Parameter) -> R {
+func signalPolicies<R: Resource>(_ group: R, size: FleetSize) -> R {
     group
-        .creationPolicy(["ResourceSignal": ["Count": .fn(.ref(minSize.logicalId)), "Timeout": "PT10M"]])
+        .creationPolicy(["ResourceSignal": ["Count": .fn(.ref(size.minSize.logicalId)), "Timeout": "PT10M"]])
         .updatePolicy([
             "AutoScalingRollingUpdate": [
-                "MaxBatchSize": 1, "MinInstancesInService": .fn(.ref(minSize.logicalId)), "PauseTime": "PT10M",
+                "MaxBatchSize": 1, "MinInstancesInService": size.minInstancesInService, "PauseTime": "PT10M",
+                "SuspendProcesses": .list(rollingUpdateSuspendedProcesses.map(Value.string)),
                 "WaitOnResourceSignals": true,
             ],
         ])
@@ -122,7 +130,7 @@ public struct LoadBalancedFleet: TemplateComponent {
 
     public init(
         network: PublicNetwork, settings: Settings, certificate: Parameter, hasCertificate: Condition,
-        minSize: Parameter, maxSize: Parameter, instance: (EC2.SecurityGroup) -> InstanceSpec
+        size: FleetSize, instance: (EC2.SecurityGroup) -> InstanceSpec
     ) {
         loadBalancerSecurityGroup = EC2.SecurityGroup(
             "LoadBalancerSecurityGroup", groupDescription: .sub("${AWS::StackName} load balancer: HTTP(S) from anywhere"),
@@ -174,17 +182,29 @@ public struct LoadBalancedFleet: TemplateComponent {
                 "ServerAutoScalingGroup",
                 healthCheckGracePeriod: 120, healthCheckType: "ELB",
                 launchTemplate: .init(launchTemplateId: launchTemplate.ref, version: launchTemplate.latestVersionNumber),
-                maxSize: maxSize.ref(), minSize: minSize.ref(),
+                maxSize: size.maxSize.ref(), minSize: size.minSize.ref(),
                 tags: [.init(key: "Name", propagateAtLaunch: true, value: .sub("${AWS::StackName}-server"))],
-                targetGroupARNs: [targetGroup.ref], vpcZoneIdentifier: .list(network.subnetIds)),
-            minSize: minSize)
+                targetGroupARNs: [targetGroup.ref], vpcZoneIdentifier: .list(network.subnetIds)
+            // Instances get public IPs: without this, a stack delete can remove the gateway attachment
+            // first and fail on "has some mapped public address(es)" (the DependsOn docs name this case).
+            ).dependsOn(network.gatewayAttachment),
+            size: size)
         scalingPolicy = AutoScaling.ScalingPolicy(
             "ServerScalingPolicy", autoScalingGroupName: autoScalingGroup.ref, policyType: .targetTrackingScaling,
             targetTrackingConfiguration: .init(
                 predefinedMetricSpecification: .init(
                     predefinedMetricType: .albRequestCountPerTarget,
                     resourceLabel: .join("/", [loadBalancer.loadBalancerFullName, targetGroup.targetGroupFullName])),
-                targetValue: .init(settings.requestsPerTarget)))
+                targetValue: .init(settings.requestsPerTarget))
+        // ResourceLabel names the target group, which ALBRequestCountPerTarget accepts only once a
+        // listener attaches it to the load balancer; the CDK adds this dependency too. With a
+        // certificate the HTTPS listener is the one that forwards, but it is conditional and DependsOn
+        // takes no Fn::If (nor a conditional resource): a Ref under Fn::If in Metadata makes the same
+        // dependency only when the listener exists.
+        ).dependsOn(httpListener)
+        .metadata([
+            "HttpsListener": .fn(.if(hasCertificate.name, .fn(.ref(httpsListener.logicalId)), .fn(.ref(Pseudo.noValue.rawValue)))),
+        ])
     }
 
     public var templateElements: [TemplateElement] {
@@ -204,7 +224,7 @@ public struct WorkerFleet: TemplateComponent {
     public let scalingPolicy: AutoScaling.ScalingPolicy
 
     public init(
-        network: PublicNetwork, queue: SQS.Queue, backlogPerInstance: Double, minSize: Parameter, maxSize: Parameter,
+        network: PublicNetwork, queue: SQS.Queue, backlogPerInstance: Double, size: FleetSize,
         instance: (EC2.SecurityGroup) -> InstanceSpec
     ) {
         securityGroup = EC2.SecurityGroup(
@@ -219,11 +239,12 @@ public struct WorkerFleet: TemplateComponent {
                 "WorkerAutoScalingGroup",
                 healthCheckGracePeriod: 120, healthCheckType: "EC2",
                 launchTemplate: .init(launchTemplateId: launchTemplate.ref, version: launchTemplate.latestVersionNumber),
-                maxSize: maxSize.ref(), metricsCollection: [.init(granularity: "1Minute", metrics: ["GroupInServiceInstances"])],
-                minSize: minSize.ref(),
+                maxSize: size.maxSize.ref(), metricsCollection: [.init(granularity: "1Minute", metrics: ["GroupInServiceInstances"])],
+                minSize: size.minSize.ref(),
                 tags: [.init(key: "Name", propagateAtLaunch: true, value: .sub("${AWS::StackName}-worker"))],
-                vpcZoneIdentifier: .list(network.subnetIds)),
-            minSize: minSize)
+                vpcZoneIdentifier: .list(network.subnetIds)
+            ).dependsOn(network.gatewayAttachment),  // public IPs: see the server group
+            size: size)
         let queueName: Expr<String> = .getAtt(queue.logicalId, "QueueName")
         scalingPolicy = AutoScaling.ScalingPolicy(
             "WorkerScalingPolicy", autoScalingGroupName: autoScalingGroup.ref, policyType: .targetTrackingScaling,

@@ -28,15 +28,10 @@ public enum ImageryStack {
         let instanceType = Parameter(
             "InstanceType", description: "EC2 instance type for servers and workers.", default: "t3.micro",
             allowedPattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", constraintDescription: "an EC2 instance type such as t3.micro")
-        func size(_ name: String, _ what: String, default value: Int) -> Parameter {
-            Parameter(name, type: .number, description: "\(what) instance count.", default: .int(value), minValue: 1, maxValue: 20)
-        }
-        let serverMin = size("ServerMinSize", "Minimum server", default: 1)
-        let serverMax = size("ServerMaxSize", "Maximum server", default: 2)
-        let workerMin = size("WorkerMinSize", "Minimum worker", default: 1)
-        let workerMax = size("WorkerMaxSize", "Maximum worker", default: 2)
+        let serverSize = FleetSize("Server", what: "server", defaultMin: 1, defaultMax: 2)
+        let workerSize = FleetSize("Worker", what: "worker", defaultMin: 1, defaultMax: 2)
         let certificate = Parameter(
-            "CertificateArn", description: "ACM certificate ARN for HTTPS on the load balancer; empty for HTTP only.", default: "",
+            "CertificateArn", description: "ACM certificate ARN for HTTPS on the load balancer, covering DomainName (required with it); empty for HTTP only.", default: "",
             allowedPattern: "^(arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+)?$",
             constraintDescription: "an ACM certificate ARN or empty")
         let alarmEmail = Parameter(
@@ -57,7 +52,7 @@ public enum ImageryStack {
         }
         let web = LoadBalancedFleet(
             network: network, settings: .init(), certificate: certificate, hasCertificate: hasCertificate,
-            minSize: serverMin, maxSize: serverMax
+            size: serverSize
         ) { securityGroup in
             InstanceSpec(
                 role: "server", imageId: imageId, instanceType: instanceType, profile: roles.server.profile,
@@ -69,36 +64,40 @@ public enum ImageryStack {
                 ]))
         }
         let workers = WorkerFleet(
-            network: network, queue: data.queue.queue, backlogPerInstance: 10, minSize: workerMin, maxSize: workerMax
+            network: network, queue: data.queue.queue, backlogPerInstance: 10, size: workerSize
         ) { securityGroup in
             InstanceSpec(
                 role: "worker", imageId: imageId, instanceType: instanceType, profile: roles.worker.profile,
                 securityGroup: securityGroup, signalResource: IDs.workerGroup,
                 environment: environment(IDs.workerGroup, []))
         }
+        let domain = EndpointDomain(certificate: certificate, loadBalancer: web.loadBalancer)
         let alarm = DeadLetterAlarm(deadLetterQueue: data.queue.deadLetterQueue, email: alarmEmail, hasEmail: hasAlarmEmail)
 
         return Template(description: "Imagery (AWS in Action, chapter 16): upload an image, a worker applies a sepia filter, view the result.") {
             imageId
             instanceType
-            serverMin
-            serverMax
-            workerMin
-            workerMax
+            serverSize
+            workerSize
             certificate
             alarmEmail
+            serverSize.constraints
+            workerSize.constraints
             hasCertificate
             hasAlarmEmail
             network
             data
             roles
             web
+            domain
             workers
             alarm
             Output(
-                "EndpointURL",
-                value: Expr<String>.if(hasCertificate, .sub("https://${LoadBalancer.DNSName}"), .sub("http://${LoadBalancer.DNSName}")),
-                description: "The Imagery web application.")
+                "EndpointURL", value: domain.endpointURL(hasCertificate: hasCertificate),
+                description: "The Imagery web application (https://DomainName with a certificate).")
+            Output(
+                "LoadBalancerDNSName", value: web.loadBalancer.dnsName,
+                description: "Point DomainName here (alias or CNAME) when HostedZoneId is not given.")
             data.outputs
         }
     }
@@ -120,7 +119,7 @@ public struct DataPlane: TemplateComponent {
     public let queue: QueueWithDeadLetter
 
     public init() {
-        bucket = PrivateBucket(ImageryStack.IDs.bucket, abandonedUploadDays: 1)
+        bucket = PrivateBucket(ImageryStack.IDs.bucket, abandonedUploadDays: 1, noncurrentVersionDays: 7)
         table = imageTable(ImageryStack.IDs.table)
         queue = QueueWithDeadLetter(
             ImageryStack.IDs.queue, deadLetterName: ImageryStack.IDs.deadLetterQueue,

@@ -162,8 +162,79 @@ struct LoopbackScenarioTests {
         #expect(text.contains("resources left behind:\n  Bucket (AWS::S3::Bucket) imagery-bucket-1abc DELETE_FAILED: The bucket you tried to delete is not empty"))
         #expect(!text.contains("SQSQueue (AWS::SQS::Queue) imagery"))
         #expect(text.contains("run `infra destroy --stack-name imagery` again"))
-        #expect(emptier.buckets == ["imagery-bucket-1abc"])
+        // A bucket that is "not empty" again is emptied and the delete retried, but only so often.
+        #expect(emptier.buckets == Array(repeating: "imagery-bucket-1abc", count: Deployer.maxDeleteAttempts))
+        #expect(server.calls("DeleteStack") == Deployer.maxDeleteAttempts)
         #expect(transcript.text.contains("Emptied bucket imagery-bucket-1abc: 3 object version(s)"))
+        #expect(transcript.text.contains("emptying it again and retrying the delete (attempt 3 of 3)"))
+    }
+
+    @Test("DELETE_FAILED on a bucket written to after it was emptied: emptied again, delete retried, stack deleted")
+    func destroyConvergesWhenABucketFillsUpAgain() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let before = [CFN.stackEvent("e0", 0, "CREATE_COMPLETE")]
+        let failing = before + [
+            CFN.stackEvent("d1", 10, "DELETE_IN_PROGRESS", "User Initiated"),
+            CFN.event("d2", 11, "SQSQueue", "AWS::SQS::Queue", "DELETE_COMPLETE"),
+            CFN.event("d3", 12, "Bucket", "AWS::S3::Bucket", "DELETE_FAILED",
+                      "Resource handler returned message: \"The bucket you tried to delete is not empty (Service: S3, Status Code: 409)\""),
+            CFN.stackEvent("d4", 13, "DELETE_FAILED", "The following resource(s) failed to delete: [Bucket]. "),
+        ]
+        server.on("GetCallerIdentity", [CFN.identity])
+        server.on("DeleteStack", [CFN.deleteStack])
+        server.on("DescribeStacks", [
+            CFN.stack("CREATE_COMPLETE"), CFN.stack("DELETE_IN_PROGRESS"), CFN.stack("DELETE_FAILED"),
+            CFN.stack("DELETE_IN_PROGRESS"), CFN.stack("DELETE_COMPLETE"),
+        ])
+        server.on("DescribeStackResources", [
+            CFN.resources([("Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", nil), ("SQSQueue", "AWS::SQS::Queue", "CREATE_COMPLETE", nil)]),
+            CFN.resources([("Bucket", "AWS::S3::Bucket", "DELETE_FAILED", nil), ("SQSQueue", "AWS::SQS::Queue", "DELETE_COMPLETE", nil)]),
+        ])
+        server.on("DescribeStackEvents", [CFN.events(before), CFN.events(failing)])
+        let emptier = RecordingEmptier()
+        let transcript = Transcript()
+        let report = try await deployer(testClient(server.baseURL), clock: VirtualClock(), transcript: transcript, buckets: emptier)
+            .destroy(stackName: "imagery", assumeYes: true)
+        #expect(report == .deleted(emptiedBuckets: ["imagery-bucket-1abc": 6]))
+        #expect(emptier.buckets == ["imagery-bucket-1abc", "imagery-bucket-1abc"])
+        #expect(server.calls("DeleteStack") == 2)
+        // Both deletes go by stack id.
+        let deletes = server.requests().filter { LoopbackServer.operation($0) == "DeleteStack" }.map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(deletes.allSatisfy { $0.contains("StackName=arn%3Aaws%3Acloudformation") })
+        #expect(transcript.text.contains("Stack imagery is DELETE_FAILED: bucket imagery-bucket-1abc was written to after it was emptied "
+            + "(instances still running?); emptying it again and retrying the delete (attempt 2 of 3)"))
+        #expect(transcript.all.last == "Stack imagery is deleted")
+    }
+
+    @Test("DELETE_FAILED for another reason is not retried")
+    func destroyDoesNotRetryOtherFailures() async throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let before = [CFN.stackEvent("e0", 0, "CREATE_COMPLETE")]
+        let failing = before + [
+            CFN.stackEvent("d1", 10, "DELETE_IN_PROGRESS", "User Initiated"),
+            CFN.event("d2", 12, "ServerSecurityGroup", "AWS::EC2::SecurityGroup", "DELETE_FAILED",
+                      "resource sg-0123 has a dependent object (Service: Ec2, Status Code: 400)"),
+            CFN.stackEvent("d3", 13, "DELETE_FAILED", "The following resource(s) failed to delete: [ServerSecurityGroup]. "),
+        ]
+        server.on("GetCallerIdentity", [CFN.identity])
+        server.on("DeleteStack", [CFN.deleteStack])
+        server.on("DescribeStacks", [CFN.stack("CREATE_COMPLETE"), CFN.stack("DELETE_IN_PROGRESS"), CFN.stack("DELETE_FAILED")])
+        server.on("DescribeStackResources", [
+            CFN.resources([("Bucket", "AWS::S3::Bucket", "CREATE_COMPLETE", nil),
+                           ("ServerSecurityGroup", "AWS::EC2::SecurityGroup", "CREATE_COMPLETE", nil)]),
+            CFN.resources([("ServerSecurityGroup", "AWS::EC2::SecurityGroup", "DELETE_FAILED", "resource sg-0123 has a dependent object")]),
+        ])
+        server.on("DescribeStackEvents", [CFN.events(before), CFN.events(failing)])
+        let emptier = RecordingEmptier()
+        let error = await #expect(throws: DeployError.self) {
+            _ = try await deployer(testClient(server.baseURL), clock: VirtualClock(), transcript: Transcript(), buckets: emptier)
+                .destroy(stackName: "imagery", assumeYes: true)
+        }
+        #expect(error?.description.contains("root cause: ServerSecurityGroup (AWS::EC2::SecurityGroup) DELETE_FAILED") == true)
+        #expect(server.calls("DeleteStack") == 1)
+        #expect(emptier.buckets == ["imagery-bucket-1abc"])
     }
 
     @Test("throttling and 5xx while waiting are retried and backed off; the wait still ends in success")

@@ -144,6 +144,33 @@ struct MotoDeployTests {
         #expect(try await deployer.destroy(stackName: stack, assumeYes: true) == .nothingToDestroy)
     }
 
+    @Test("destroy of a versioned bucket: more versions and delete markers than one ListObjectVersions page, all removed, stack gone")
+    func destroyEmptiesEveryVersion() async throws {
+        let (client, transcript, deployer) = try setUp()
+        let stack = "versions-\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try await deployer.deploy(try request("imagery-local", stack: stack))
+        let bucket = try #require(created.outputs.first { $0.key == "BucketName" }?.value)
+        // The template enables versioning; moto's CloudFormation ignores VersioningConfiguration, so turn it
+        // on the way S3 would have it after a real deploy.
+        let enable = Data(#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#.utf8)
+        _ = try await client.restXML(operation: "PutBucketVersioning", method: "PUT", bucket: bucket, query: [QueryItem("versioning", "")], body: enable)
+        let s3 = S3Client(client: client)
+        // 502 keys written twice (1,004 versions) and 3 of them deleted (3 delete markers): 1,007 entries, two pages.
+        let keys = (0..<502).map { "processed/\(String(format: "%04d", $0)).png" }
+        for round in 1...2 {
+            for key in keys { _ = try await s3.putObject(bucket: bucket, key: key, data: Data("v\(round)".utf8), contentType: "image/png") }
+        }
+        for key in keys.prefix(3) {
+            _ = try await client.restXML(operation: "DeleteObject", method: "DELETE", bucket: bucket, key: key)
+        }
+        let first = try await s3.listObjectVersions(bucket: bucket)
+        #expect(first.isTruncated)
+        let destroyed = try await deployer.destroy(stackName: stack, assumeYes: true)
+        #expect(destroyed == .deleted(emptiedBuckets: [bucket: 1_007]))
+        #expect(transcript.text.contains("Emptied bucket \(bucket): 1007 object version(s) and delete marker(s) removed"))
+        #expect(await !ServiceProbe(client: client).bucketExists(bucket))
+    }
+
     @Test("imagery (full): create with an AMI from DescribeImages; every resource moto supports exists in its service")
     func fullStack() async throws {
         let (client, _, deployer) = try setUp()

@@ -15,6 +15,8 @@ public enum ElasticLoadBalancingV2 {}
 public enum IAM {}
 /// AWS::Logs resource types: Logs.LogGroup.
 public enum Logs {}
+/// AWS::Route53 resource types: Route53.RecordSet.
+public enum Route53 {}
 /// AWS::S3 resource types: S3.Bucket, S3.BucketPolicy.
 public enum S3 {}
 /// AWS::SNS resource types: SNS.Subscription, SNS.Topic, SNS.TopicPolicy.
