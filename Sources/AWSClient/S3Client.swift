@@ -282,32 +282,29 @@ public struct S3Client: Sendable {
 
     /// Deletes every version and delete marker (so versioned buckets really end up empty); returns how many.
     ///
-    /// Throws `EmptyBucketError` after the pass if S3 refused any key, so a following DeleteBucket is not attempted blindly.
+    /// Each round lists the first page of what is left and deletes it, until a listing comes back empty.
+    /// Listing from the start again, instead of following NextKeyMarker/NextVersionIdMarker, stays right
+    /// when the marker's own version was just deleted (moto then ends the listing early) and picks up
+    /// objects written while the bucket is being emptied (a worker still running during `infra destroy`).
+    ///
+    /// Throws `EmptyBucketError` as soon as S3 refuses keys (listing again would only return them again),
+    /// so a following DeleteBucket is not attempted blindly.
     public func emptyBucket(bucket: String) async throws -> Int {
         var deleted = 0
-        var failures: [DeleteError] = []
-        var keyMarker: String?
-        var versionMarker: String?
         while true {
-            let page = try await listObjectVersions(bucket: bucket, keyMarker: keyMarker, versionIDMarker: versionMarker)
+            let page = try await listObjectVersions(bucket: bucket)
             let all = page.versions + page.deleteMarkers
-            if !all.isEmpty {
-                let result = try await deleteObjects(bucket: bucket, objects: all)
-                deleted += result.deleted
-                failures += result.errors
+            guard !all.isEmpty else {
+                if page.isTruncated {
+                    // An empty page that claims more would make this loop spin for ever.
+                    throw ResponseDecodeError(service: "S3", operation: "ListObjectVersions", detail: "IsTruncated on an empty page")
+                }
+                return deleted
             }
-            guard page.isTruncated else { break }
-            guard page.nextKeyMarker != nil || page.nextVersionIDMarker != nil,
-                page.nextKeyMarker != keyMarker || page.nextVersionIDMarker != versionMarker
-            else {
-                // Without advancing markers the loop would never end.
-                throw ResponseDecodeError(service: "S3", operation: "ListObjectVersions", detail: "IsTruncated without new markers")
-            }
-            keyMarker = page.nextKeyMarker
-            versionMarker = page.nextVersionIDMarker
+            let result = try await deleteObjects(bucket: bucket, objects: all)
+            deleted += result.deleted
+            if !result.errors.isEmpty { throw EmptyBucketError(bucket: bucket, deleted: deleted, errors: result.errors) }
         }
-        if !failures.isEmpty { throw EmptyBucketError(bucket: bucket, deleted: deleted, errors: failures) }
-        return deleted
     }
 
     // MARK: Presigning

@@ -175,7 +175,7 @@ struct S3Tests {
         }
     }
 
-    @Test("emptyBucket on the wire: follows NextKeyMarker/NextVersionIdMarker, deletes each page, refuses a page that does not advance")
+    @Test("emptyBucket on the wire: deletes a page, lists from the start again until empty, refuses an empty truncated page")
     func emptyBucketPaging() async throws {
         let server = try LoopbackServer()
         defer { server.stop() }
@@ -187,7 +187,9 @@ struct S3Tests {
                 status: 200,
                 body: "<ListVersionsResult><IsTruncated>\(truncated)</IsTruncated>\(markers)\(versions)\(marker)</ListVersionsResult>")
         }
-        server.script("GET", "/bkt", [page(["a", "b"], truncated: true, next: ("b", "v-b")), page(["c"], truncated: false)])
+        server.script("GET", "/bkt", [
+            page(["a", "b"], truncated: true, next: ("b", "v-b")), page(["c"], truncated: false), page([], truncated: false),
+        ])
         server.script("POST", "/bkt", [.respond(status: 200, body: "<DeleteResult/>")])
         let client = AWSClient(
             credentialProvider: StaticCredentialProvider(Credentials(accessKeyID: "AK", secretAccessKey: "SK")), region: "us-east-1",
@@ -195,11 +197,11 @@ struct S3Tests {
         let s3 = S3Client(client: client)
         #expect(try await s3.emptyBucket(bucket: "bkt") == 5)
         let lists = server.requests(path: "/bkt").filter { $0.method == "GET" }
-        #expect(lists.map(\.query) == ["versions=", "versions=&key-marker=b&version-id-marker=v-b"])
+        #expect(lists.map(\.query) == ["versions=", "versions=", "versions="])
         let deletes = server.requests(path: "/bkt").filter { $0.method == "POST" }
         #expect(try deletes.map { try XMLNode.parse($0.body).all("Object").count } == [3, 2])
 
-        server.script("GET", "/bkt", [page(["a"], truncated: true)])
+        server.script("GET", "/bkt", [page([], truncated: true)])
         await #expect(throws: ResponseDecodeError.self) { _ = try await s3.emptyBucket(bucket: "bkt") }
 
         let refused = #"<DeleteResult><Error><Key>a</Key><VersionId>v-a</VersionId><Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>"#

@@ -60,7 +60,7 @@ import TestSupport
         for path in ["templates/imagery.yaml", "templates/imagery-local.yaml", "packer/imagery.pkr.hcl"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(path).path), "\(path)")
         }
-        #expect(result.stdout.contains("templates/imagery.yaml: 40 resources"))
+        #expect(result.stdout.contains("templates/imagery.yaml: 41 resources"))
         #expect(result.stdout.contains("% of 51,200; fits inline)"))
         #expect(result.stdout.contains("    2 AWS::AutoScaling::AutoScalingGroup"))
         #expect(result.stdout.contains("packer/imagery.pkr.hcl: "))
@@ -122,7 +122,7 @@ import TestSupport
         #expect(written == ["templates/imagery.yaml"])
         let expected = try Data(contentsOf: full.appendingPathComponent("templates/imagery.yaml"))
         #expect(try Data(contentsOf: single.appendingPathComponent("templates/imagery.yaml")) == expected)
-        #expect(result.stdout.contains("templates/imagery.yaml: 40 resources"))
+        #expect(result.stdout.contains("templates/imagery.yaml: 41 resources"))
         #expect(!result.stdout.contains("imagery-local"))
         #expect(!result.stdout.contains("packer/"))
         #expect(try run(["synth", "--check", "--template", "imagery", "--out-dir", single.path]).stdout.contains("1 files up to date"))
