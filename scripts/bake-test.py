@@ -984,13 +984,10 @@ def sample_png(width=64, height=48):
 
 
 def wait_until(what, timeout, check, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    fail(f"timed out after {timeout} s waiting for {what}")
+    try:
+        return imagery_api.wait_until(what, timeout, check, interval)
+    except imagery_api.APIFailure as error:
+        fail(str(error))
 
 
 def process_one_image(server_address):

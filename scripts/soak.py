@@ -96,6 +96,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import imagery_api  # noqa: E402  (scripts/imagery_api.py, beside this file)
 import benchlib  # noqa: E402  (stdlib only: machine description and bench/results files)
 
 VISIBILITY_SECONDS = 12
@@ -623,14 +624,9 @@ def transport_error_kind(error: BaseException) -> str:
     return "reset"
 
 
-def http_call(method: str, url: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 30) -> tuple[int, bytes]:
-    """(status, body); raises one of TRANSPORT_ERRORS when no answer arrived."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+# (status, body) of one request; an HTTP error status is an answer; raises one of TRANSPORT_ERRORS when
+# no answer arrived.
+http_call = imagery_api.http
 
 
 def multipart(sample: Sample) -> tuple[bytes, str]:
