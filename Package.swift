@@ -39,8 +39,6 @@ let package = Package(
         // The project's own AWS client: SigV4, credentials, endpoints, retries, typed operations.
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AWSClient", dependencies: ["AWSSigner", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
-        // The same transport interface over Foundation's URLSession; tests run both transports.
-        .target(name: "AWSClientURLSession", dependencies: ["AWSClient"]),
         // The readiness signal the server and worker send to CloudFormation.
         .target(name: "Readiness", dependencies: ["AWSClient"]),
         // Test helpers: the fixtures in Tests/Fixtures, a moto server on loopback, a scripted loopback HTTP server.
@@ -107,7 +105,7 @@ let package = Package(
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner", "TestSupport"]),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSClientURLSession", "AWSSigner", "TestSupport", "FuzzTargets"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport", "FuzzTargets"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs", "FuzzTargets", "TestSupport"]),
         .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport"]),

@@ -67,7 +67,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the standard retry mode retries this error.
-    public var isRetryable: Bool { kind == .throttling || kind == .transient }
+    public var isRetryable: Bool { FailureOutlook(self) == .retryNow }
 
     public var description: String {
         var text = "\(service) \(operation) failed: \(code) (HTTP \(status))"

@@ -8,7 +8,7 @@ import Foundation
 /// after libcurl has asked for read readiness only, so every request spins a core while it waits for
 /// its response (measured: an idle worker long-polling SQS used 0.67 CPU-seconds per second; a deploy
 /// burned 0.49 s of CPU in 0.75 s). This transport blocks in `curl_easy_perform` on its own thread
-/// instead, and uses no CPU while it waits. `URLSessionTransport` stays available and passes the
+/// instead, and uses no CPU while it waits. `URLSessionTransport` (in the tests) passes the
 /// same transport tests.
 public struct CurlTransport: HTTPTransport {
     /// The timeout of a request that names none: the whole exchange for `send`, the longest silence

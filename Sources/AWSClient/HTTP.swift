@@ -93,8 +93,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         return components.string ?? "<url>"
     }
 
-    /// Whether a retry could plausibly succeed.
-    public var isTransient: Bool { kind != .invalidRequest && kind != .dnsFailure && kind != .unavailable }
+    /// Whether the standard retry mode repeats the request at once (see `FailureOutlook`).
+    public var isTransient: Bool { FailureOutlook(self) == .retryNow }
 
     public var description: String {
         "\(method) \(target) failed: \(kind.rawValue) (\(detail))"

@@ -42,18 +42,11 @@ public struct RetryPolicy: Sendable {
 
     /// The delay before retry number `retry` (1 = first retry).
     public func delay(beforeRetry retry: Int) -> Duration {
-        let exponent = min(max(retry - 1, 0), 30)
-        let window = min(baseDelay * (1 << exponent), maxBackoff)
-        let fraction = min(max(random(), 0), 1)
-        return window * fraction
+        Backoff(first: baseDelay, cap: maxBackoff, jitter: .full, random: random).delay(beforeRetry: retry)
     }
 
-    /// Whether the standard mode retries after this error.
+    /// Whether the standard mode retries after this error: what `FailureOutlook` says may be retried at once.
     public static func isRetryable(_ error: any Error) -> Bool {
-        switch error {
-        case let aws as AWSError: return aws.isRetryable
-        case let transport as TransportError: return transport.isTransient
-        default: return false
-        }
+        FailureOutlook(error) == .retryNow
     }
 }

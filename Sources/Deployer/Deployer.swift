@@ -175,15 +175,14 @@ public struct Deployer: Sendable {
         let created = try await cloudFormation.createChangeSet(
             input, changeSetName: changeSetName(), changeSetType: "UPDATE", description: "infra deploy of \(request.templateName)")
         let start = clock.now()
-        var delay = Duration.milliseconds(500)
+        var backoff = Backoff(first: .milliseconds(500), cap: .seconds(5), jitter: .none)
         while true {
             let changeSet = try await cloudFormation.describeChangeSet(name: created.id)
             if changeSet.status == "CREATE_COMPLETE" || changeSet.status == "FAILED" { return changeSet }
             if clock.now().timeIntervalSince(start) >= waitOptions.timeout.seconds {
                 throw DeployError.changeSetFailed(stack: request.stackName, reason: "still \(changeSet.status) after the timeout")
             }
-            try await clock.sleep(delay)
-            delay = min(delay * 2, .seconds(5))
+            try await clock.sleep(backoff.next())
         }
     }
 

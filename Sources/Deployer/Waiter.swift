@@ -110,7 +110,7 @@ struct StackWaiter: Sendable {
                     nextEvents = now.addingTimeInterval(eventInterval.seconds)
                 }
                 failures = 0
-            } catch let error where Self.isPollFailure(error) {
+            } catch let error where FailureOutlook(error).isTransient {
                 // Throttled or unreachable even after the client's retries: slow down, keep the stack alone.
                 failures += 1
                 if failures > options.maxConsecutiveFailures { throw error }
@@ -134,10 +134,5 @@ struct StackWaiter: Sendable {
         } catch let error as AWSError where Deployer.isMissingStack(error) {
             return nil
         }
-    }
-
-    static func isPollFailure(_ error: any Error) -> Bool {
-        if let aws = error as? AWSError { return aws.isRetryable }
-        return error is TransportError
     }
 }

@@ -32,20 +32,3 @@ public struct ImageryAWS: Sendable {
                 transport: transport, retry: .standard(environment: environment)))
     }
 }
-
-/// Whether an error means "AWS could not be reached or answered with a fault": worth retrying later,
-/// as opposed to a bug or a refusal that will repeat.
-public func isTransientAWSFailure(_ error: any Error) -> Bool {
-    switch error {
-    case let aws as AWSError:
-        // Throttling and 5xx are transient by nature; authentication can heal when credentials rotate.
-        return aws.kind != .client
-    case let transport as TransportError:
-        // A network fault heals; a missing libcurl or an unbuildable request does not.
-        return transport.isTransient
-    case is NoCredentialsError, is CredentialError, is URLError:
-        return true
-    default:
-        return false
-    }
-}

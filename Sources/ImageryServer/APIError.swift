@@ -72,7 +72,7 @@ public struct APIError: HTTPResponseError, Equatable, CustomStringConvertible {
         default:
             // Any AWS error, not only the transient ones: a missing bucket or a denied action is an
             // operational fault of this deployment, not the client's mistake.
-            if isTransientAWSFailure(error) || error is AWSError {
+            if FailureOutlook(error).isTransient || error is AWSError {
                 return .unavailable(String(describing: error))
             }
             return APIError(.internalServerError, code: "internal_error", message: "unexpected error; it has been logged")

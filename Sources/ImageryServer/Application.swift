@@ -111,7 +111,7 @@ public func serverReadiness(
             return .ready
         } catch {
             let reason = "table \(table) is unreachable: \(error)"
-            return isTransientAWSFailure(error) ? .notYet(reason) : .failed(reason)
+            return FailureOutlook(error).isTransient ? .notYet(reason) : .failed(reason)
         }
     }
     guard case .success = tableStatus else { return tableStatus }

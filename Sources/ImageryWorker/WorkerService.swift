@@ -40,7 +40,7 @@ public struct WorkerService: Service {
     public func run() async throws {
         let settings = configuration.worker
         let slots = JobSlots(capacity: settings.concurrency)
-        var backoff = Backoff(base: .milliseconds(settings.backoffMilliseconds), cap: .seconds(30))
+        var backoff = Backoff(first: .milliseconds(settings.backoffMilliseconds), cap: .seconds(30), jitter: .equal)
         // Readiness is reported once: SUCCESS after the first receive that reaches the queue,
         // FAILURE after a refusal that will repeat, or when failures that can heal outlast the budget.
         var signalled = readiness == nil
@@ -68,7 +68,7 @@ public struct WorkerService: Service {
                 } catch {
                     await slots.release(reserved)
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
-                    if !signalled, !isTransientAWSFailure(error) || ContinuousClock.now - started >= readinessBudget {
+                    if !signalled, !FailureOutlook(error).isTransient || ContinuousClock.now - started >= readinessBudget {
                         signalled = true
                         await readiness?.send(.failure(reason: "queue \(configuration.queueURL) is unreachable: \(error)"))
                     }
@@ -144,25 +144,5 @@ public struct WorkerService: Service {
                 logger.warning("could not extend visibility of message \(message.messageID): \(error)")
             }
         }
-    }
-}
-
-/// Exponential back-off with full jitter for the receive loop.
-struct Backoff {
-    let base: Duration
-    let cap: Duration
-    private var failures = 0
-
-    init(base: Duration, cap: Duration) {
-        self.base = base
-        self.cap = cap
-    }
-
-    mutating func reset() { failures = 0 }
-
-    mutating func next() -> Duration {
-        let window = min(base * (1 << min(failures, 20)), cap)
-        failures += 1
-        return window * Double.random(in: 0.5...1)
     }
 }

@@ -44,7 +44,7 @@ public struct ReadinessWait: Sendable {
         _ what: String, log: @Sendable (String) -> Void, check: () async -> ReadinessCheck
     ) async -> ReadinessSignal.Status {
         let start = now()
-        var delay = firstDelay
+        var backoff = Backoff(first: firstDelay, cap: maxDelay, jitter: .none)
         var attempt = 0
         while true {
             attempt += 1
@@ -54,6 +54,7 @@ public struct ReadinessWait: Sendable {
             case .failed(let reason):
                 return .failure(reason: reason)
             case .notYet(let reason):
+                let delay = backoff.next()
                 let elapsed = now() - start
                 if elapsed + delay > budget {
                     return .failure(reason: "\(what): still not the case after \(attempt) attempts in \(Self.text(elapsed)): \(reason)")
@@ -64,7 +65,6 @@ public struct ReadinessWait: Sendable {
                 } catch {
                     return .failure(reason: "\(what): cancelled while waiting: \(reason)")
                 }
-                delay = min(delay * 2, maxDelay)
             }
         }
     }

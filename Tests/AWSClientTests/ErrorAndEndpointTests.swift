@@ -120,6 +120,41 @@ struct ErrorDecodingTests {
         #expect(RetryPolicy.standard(environment: ["AWS_MAX_ATTEMPTS": "7"]).maxAttempts == 7)
         #expect(RetryPolicy.standard.maxAttempts == 3)
     }
+
+    @Test("one classifier: retry now, may heal, permanent")
+    func outlook() {
+        let url = URL(fileURLWithPath: "/")
+        func transport(_ kind: TransportError.Kind) -> TransportError {
+            TransportError(kind: kind, method: "GET", url: url, detail: "")
+        }
+        #expect(FailureOutlook(AWSError(service: "X", operation: "Y", status: 400, code: "ThrottlingException")) == .retryNow)
+        #expect(FailureOutlook(AWSError(service: "X", operation: "Y", status: 503, code: "ServiceUnavailable")) == .retryNow)
+        #expect(FailureOutlook(AWSError(service: "X", operation: "Y", status: 403, code: "InvalidClientTokenId")) == .mayHeal)
+        #expect(FailureOutlook(AWSError(service: "X", operation: "Y", status: 400, code: "ValidationError")) == .permanent)
+        #expect(FailureOutlook(transport(.connectionFailed)) == .retryNow)
+        #expect(FailureOutlook(transport(.timedOut)) == .retryNow)
+        #expect(FailureOutlook(transport(.dnsFailure)) == .mayHeal)
+        #expect(FailureOutlook(transport(.unavailable)) == .permanent)
+        #expect(FailureOutlook(transport(.invalidRequest)) == .permanent)
+        #expect(FailureOutlook(CancellationError()) == .permanent)
+        // What the SDK retry loop and the long-running loops each act on.
+        #expect(RetryPolicy.isRetryable(transport(.dnsFailure)) == false)
+        #expect(FailureOutlook(transport(.dnsFailure)).isTransient)
+        #expect(!FailureOutlook(AWSError(service: "X", operation: "Y", status: 404, code: "NoSuchBucket")).isTransient)
+    }
+
+    @Test("one back-off: doubling window, capped, with none, equal or full jitter")
+    func sharedBackoff() {
+        var plain = Backoff(first: .milliseconds(500), cap: .seconds(5), jitter: .none)
+        #expect((1...6).map { _ in plain.next() } == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+        plain.reset()
+        #expect(plain.next() == .milliseconds(500))
+        let low = Backoff(first: .seconds(2), cap: .seconds(30), jitter: .equal, random: { 0 })
+        #expect(low.delay(beforeRetry: 2) == .seconds(2))
+        let high = Backoff(first: .seconds(2), cap: .seconds(30), jitter: .full, random: { 0.5 })
+        #expect(high.delay(beforeRetry: 3) == .seconds(4))
+        #expect(high.delay(beforeRetry: 1_000) == .seconds(15))
+    }
 }
 
 @Suite("Endpoints, region, encoders")

@@ -1,5 +1,4 @@
 @testable import AWSClient
-import AWSClientURLSession
 import Foundation
 import Testing
 import TestSupport

@@ -5,8 +5,9 @@ import Foundation
     import FoundationNetworking
 #endif
 
-// Kept out of AWSClient so that nothing which only uses `CurlTransport` links FoundationNetworking,
-// and with it libcurl and its libraries, at process start.
+// Only the tests use this transport: TransportTests runs the same loopback suite against it and
+// `CurlTransport`, so the two stay interchangeable. It lives here, not in a library, so that nothing
+// shipped links FoundationNetworking (on Linux it spins a core while it waits for each response).
 
 /// `HTTPTransport` over Foundation's URLSession (libcurl on Linux).
 public struct URLSessionTransport: HTTPTransport {
