@@ -5,6 +5,15 @@ let package = Package(
     name: "imagery-iac",
     platforms: [.macOS(.v14)],
     products: [
+        // The toolchain, for packages that describe their own stacks (see Examples/JobService).
+        .library(name: "CloudFormation", targets: ["CloudFormation"]),
+        .library(name: "CloudFormationResources", targets: ["CloudFormationResources"]),
+        .library(name: "Packer", targets: ["Packer"]),
+        .library(name: "AWSClient", targets: ["AWSClient"]),
+        .library(name: "Deployer", targets: ["Deployer"]),
+        .library(name: "InfraKit", targets: ["InfraKit"]),
+        .library(name: "InfraCLI", targets: ["InfraCLI"]),
+        // The Imagery app built on it.
         .executable(name: "infra", targets: ["infra"]),
         .executable(name: "imagery-server", targets: ["imagery-server"]),
         .executable(name: "imagery-worker", targets: ["imagery-worker"]),
@@ -46,21 +55,23 @@ let package = Package(
         // Test helper: the names Packer accepts (Tests/Fixtures/packer) and a check of templates against them.
         .target(name: "PackerTestSupport", dependencies: ["Packer", "TestSupport"]),
         // Test fixtures for the application: moto with the imagery-local stack, shared test data.
-        .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "AWSClient", "ImageryCore"]),
+        .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "InfraKit", "AWSClient", "ImageryCore"]),
         // The Imagery architecture described with the above.
-        .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer"]),
-        // Deploys, waits for and inspects the stack: state decisions, change sets, waiting, progress, outputs.
-        .target(name: "Deployer", dependencies: ["AWSClient", "Imagery", "CloudFormation"]),
-        .executableTarget(
-            name: "infra",
+        .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer", "InfraKit"]),
+        // Deploys, waits for and inspects a stack: state decisions, change sets, waiting, progress, outputs.
+        .target(name: "Deployer", dependencies: ["AWSClient", "CloudFormation"]),
+        // An app's stacks: templates, deploy-time parameter sources, output -> environment bindings, artifacts.
+        .target(name: "InfraKit", dependencies: ["CloudFormation"]),
+        // The command line any app gets: synth, deploy, destroy, status, diff, outputs.
+        .target(
+            name: "InfraCLI",
             dependencies: [
-                "Imagery",
-                "CloudFormation",
-                "Deployer",
-                "AWSClient",
+                "InfraKit", "CloudFormation", "Deployer", "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `infra`: the Imagery app handed to InfraCLI.
+        .executableTarget(name: "infra", dependencies: ["Imagery", "InfraCLI"]),
         // The Imagery application: configuration, the image record and its state machine.
         .target(name: "ImageryCore", dependencies: ["AWSClient", .product(name: "Logging", package: "swift-log")]),
         // The web server: REST API, uploads, the page.
@@ -101,9 +112,9 @@ let package = Package(
         .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "YAML"]),
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer", "PackerTestSupport"]),
-        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "CloudFormation", "CloudFormationResources", "YAML", "Packer", "PackerTestSupport"]),
+        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "InfraKit", "CloudFormation", "CloudFormationResources", "YAML", "Packer", "PackerTestSupport"]),
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
-        .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "TestSupport"]),
+        .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "InfraKit", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner", "TestSupport"]),
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "AWSSigner", "TestSupport", "FuzzTargets"]),
         .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSClient", "TestSupport"]),
@@ -120,7 +131,7 @@ let package = Package(
             name: "ImageryWorkerTests",
             dependencies: [
                 "ImageryWorker", "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport", "ImageProcessing",
-                "Imagery", "CloudFormation", "imagery-server", "imagery-worker",
+                "Imagery", "InfraKit", "CloudFormation", "imagery-server", "imagery-worker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -6,8 +6,6 @@ public enum DeployError: Error, Sendable, CustomStringConvertible {
     case malformedParameter(String)
     /// `--parameter` names a key the template does not declare.
     case unknownParameter(key: String, template: String, known: [String])
-    /// The full template needs an AMI and none was given or found.
-    case missingImageID(region: String, manifestPath: String)
     /// The template is over the inline TemplateBody limit.
     case templateTooLarge(bytes: Int)
     /// `status`, `outputs`, `diff` of a stack that does not exist.
@@ -41,9 +39,6 @@ public enum DeployError: Error, Sendable, CustomStringConvertible {
         case .unknownParameter(let key, let template, let known):
             let list = known.isEmpty ? "it declares none" : "it declares \(known.joined(separator: ", "))"
             return "--parameter \(key): template \(template) has no parameter \(key) (\(list)); remove it or fix the name"
-        case .missingImageID(let region, let path):
-            return "the imagery template needs an AMI for \(region): pass --image-id ami-..., or build one with `make ami` "
-                + "so that \(path) lists it (or use --template imagery-local, which needs none)"
         case .templateTooLarge(let bytes):
             return "the template is \(bytes) bytes, over CloudFormation's 51,200-byte limit for an inline template body; "
                 + "make it smaller (fewer or nested resources)"

@@ -1,16 +1,8 @@
 import AWSClient
 import Foundation
 
-/// Stack outputs as files and lines the local server and worker read.
+/// Stack outputs as files, and as the `KEY=value` lines a local run of an app reads.
 public enum OutputsFormat {
-    /// Output keys and the environment variables the server and worker expect them in.
-    public static let environmentNames: [(output: String, variable: String)] = [
-        ("QueueUrl", "IMAGERY_QUEUE_URL"),
-        ("BucketName", "IMAGERY_BUCKET"),
-        ("TableName", "IMAGERY_TABLE"),
-        ("DeadLetterQueueUrl", "IMAGERY_DLQ_URL"),
-    ]
-
     /// `{"BucketName": "...", ...}` with sorted keys and a trailing newline: stable on disk.
     public static func json(_ outputs: [CloudFormationClient.Output]) -> String {
         let object = Dictionary(outputs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
@@ -25,11 +17,14 @@ public enum OutputsFormat {
         return "{\n" + members.joined(separator: ",\n") + "\n}\n"
     }
 
-    /// `KEY=value` lines: the mapped IMAGERY_* names, AWS_REGION, then every raw output name.
-    public static func env(_ outputs: [CloudFormationClient.Output], region: String) -> String {
+    /// `KEY=value` lines: each output under the variable the stack maps it to (`variables`, in order),
+    /// AWS_REGION, then every output under its own name.
+    public static func env(
+        _ outputs: [CloudFormationClient.Output], region: String, variables: [(output: String, variable: String)] = []
+    ) -> String {
         let values = Dictionary(outputs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         var lines: [String] = []
-        for (output, variable) in environmentNames {
+        for (output, variable) in variables {
             if let value = values[output] { lines.append("\(variable)=\(value)") }
         }
         lines.append("AWS_REGION=\(region)")
@@ -53,28 +48,5 @@ public enum OutputsFormat {
     public static func write(_ outputs: [CloudFormationClient.Output], to file: URL) throws {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(json(outputs).utf8).write(to: file, options: .atomic)
-    }
-}
-
-/// Reads the AMI id for a region from Packer's manifest post-processor output.
-public enum PackerManifest {
-    struct Manifest: Decodable {
-        struct Build: Decodable {
-            var artifactID: String?
-            enum CodingKeys: String, CodingKey { case artifactID = "artifact_id" }
-        }
-        var builds: [Build]
-    }
-
-    /// The AMI of the last build with one in `region`; `artifact_id` reads `us-east-1:ami-0abc,eu-west-1:ami-0def`.
-    public static func latestAMI(manifest data: Data, region: String) throws -> String? {
-        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
-        for build in manifest.builds.reversed() {
-            for pair in (build.artifactID ?? "").split(separator: ",") {
-                let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if parts.count == 2, parts[0] == region, parts[1].hasPrefix("ami-") { return parts[1] }
-            }
-        }
-        return nil
     }
 }

@@ -1,3 +1,4 @@
+import InfraKit
 import AWSClient
 import Foundation
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ public struct ImageryLocalStack: Sendable {
             credentialProvider: StaticCredentialProvider(credentials),
             region: "us-east-1", endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString),
             transport: CurlTransport(timeout: .seconds(30)))
-        let body = try Synthesizer.synthesize(name: "imagery-local").yaml
+        let body = try ImageryApp.app.synthesize("imagery-local").yaml
         let cloudFormation = CloudFormationClient(client: client)
         _ = try await cloudFormation.createStack(.init(stackName: name, templateBody: body))
         guard let stack = try await cloudFormation.describeStacks(name: name).first else {

@@ -1,3 +1,4 @@
+import InfraKit
 import AWSClient
 import Deployer
 import Foundation
@@ -49,7 +50,7 @@ struct AuthModeDeployTests {
             credentialProvider: StaticCredentialProvider(keys), region: "us-east-1",
             endpoints: EndpointResolver(explicitURL: moto.endpoint.absoluteString), transport: CurlTransport(timeout: .seconds(60)),
             retry: .none)
-        let synthesized = try Synthesizer.synthesize(name: "imagery-local")
+        let synthesized = try ImageryApp.app.synthesize("imagery-local")
         #expect(synthesized.yaml.contains(" "))
         var deployRequest = DeployRequest(
             stackName: "auth-\(UUID().uuidString.prefix(8).lowercased())", templateName: "imagery-local", templateBody: synthesized.yaml,

@@ -1,3 +1,4 @@
+import InfraKit
 import AWSClient
 import Deployer
 import Foundation
@@ -87,7 +88,7 @@ struct MotoDeployTests {
     }
 
     func request(_ name: String, stack: String, parameters: [String: String] = [:], body: String? = nil) throws -> DeployRequest {
-        let synthesized = try Synthesizer.synthesize(name: name)
+        let synthesized = try ImageryApp.app.synthesize(name)
         return DeployRequest(
             stackName: stack, templateName: name, templateBody: body ?? synthesized.yaml, resourceCount: synthesized.template.resources.count,
             declaredParameters: synthesized.template.parameters.map(\.logicalId), parameters: parameters,
@@ -123,7 +124,7 @@ struct MotoDeployTests {
         #expect(transcript.text.contains("No changes: stack \(stack) is up to date"))
 
         // A changed VisibilityTimeout (an update moto applies) goes through a change set.
-        let yaml = try Synthesizer.synthesize(name: "imagery-local").yaml
+        let yaml = try ImageryApp.app.synthesize("imagery-local").yaml
         let changed = yaml.replacingOccurrences(of: "VisibilityTimeout: 120", with: "VisibilityTimeout: 60")
         let updated = try await deployer.deploy(try request("imagery-local", stack: stack, body: changed))
         #expect(updated.action == .updated)

@@ -1,6 +1,8 @@
 import AWSClient
 import Deployer
 import Foundation
+import Imagery
+import InfraKit
 import Testing
 
 @Suite("Deployer decisions and rendering, without a network")
@@ -95,7 +97,8 @@ struct PureLogicTests {
             .init(key: "QueueUrl", value: "https://sqs.us-east-1.amazonaws.com/1/q"), .init(key: "BucketName", value: "b"),
             .init(key: "TableName", value: "t"), .init(key: "DeadLetterQueueUrl", value: "https://sqs.us-east-1.amazonaws.com/1/d"),
         ]
-        #expect(OutputsFormat.env(outputs, region: "eu-west-1") == """
+        let variables = ImageryApp.environment.map { (output: $0.output, variable: $0.variable) }
+        #expect(OutputsFormat.env(outputs, region: "eu-west-1", variables: variables) == """
             IMAGERY_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/1/q
             IMAGERY_BUCKET=b
             IMAGERY_TABLE=t

@@ -1,3 +1,4 @@
+import InfraKit
 import CloudFormation
 import Foundation
 import Imagery
@@ -5,7 +6,7 @@ import Testing
 
 /// The committed templates/ and packer/ files are the snapshots: synth must reproduce them byte for byte.
 @Suite struct SnapshotTests {
-    @Test(arguments: try Synthesizer.artifacts())
+    @Test(arguments: try ImageryApp.app.artifacts())
     func artifactMatchesCommittedFile(_ artifact: Artifact) throws {
         let url = Support.repoRoot.appendingPathComponent(artifact.path)
         if Support.recording {
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func outputIsDeterministic() throws {
-        #expect(try Synthesizer.artifacts() == Synthesizer.artifacts())
+        #expect(try ImageryApp.app.artifacts() == ImageryApp.app.artifacts())
     }
 }
 

@@ -1,3 +1,4 @@
+import InfraKit
 import CloudFormation
 import Foundation
 import Imagery
@@ -280,7 +281,7 @@ import Testing
 
     @Test func unknownTemplateNameListsTheKnownOnes() {
         do {
-            _ = try Synthesizer.synthesize(name: "imagry")
+            _ = try ImageryApp.app.synthesize("imagry")
             Issue.record("expected an error")
         } catch {
             #expect("\(error)" == "unknown template 'imagry'; choose one of: imagery, imagery-local")

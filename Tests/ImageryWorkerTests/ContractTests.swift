@@ -1,3 +1,4 @@
+import InfraKit
 import CloudFormation
 import Foundation
 import Imagery
@@ -38,7 +39,7 @@ struct ContractTests {
 
     /// The grants of a role's inline policy, by statement, Session Manager left out.
     static func grants(role: String) throws -> Set<Grant> {
-        let template = try Synthesizer.synthesize(name: "imagery").template
+        let template = try ImageryApp.app.synthesize("imagery").template
         guard let declaration = template.resource(role), case .list(let policies)? = declaration.properties["Policies"],
               case .object(let policy)? = policies.first, case .object(let document)? = policy["PolicyDocument"],
               case .list(let statements)? = document["Statement"]
@@ -98,7 +99,7 @@ struct ContractTests {
         #expect(PendingUploads.indexName == PendingUploadsIndex.name)
         #expect(PendingUploads.partitionKey == PendingUploadsIndex.partitionKey)
         #expect(PendingUploads.sortKey == PendingUploadsIndex.sortKey)
-        let template = try Synthesizer.synthesize(name: "imagery").template
+        let template = try ImageryApp.app.synthesize("imagery").template
         let table = try #require(template.resource(ImageryStack.IDs.table))
         guard case .list(let indexes)? = table.properties["GlobalSecondaryIndexes"], case .object(let index)? = indexes.first else {
             Issue.record("the table has no GlobalSecondaryIndexes")
@@ -113,7 +114,7 @@ struct ContractTests {
 
     @Test("the server's UserData passes the target group ARN that readiness waits on")
     func targetGroupInUserData() throws {
-        let yaml = try Synthesizer.synthesize(name: "imagery").yaml
+        let yaml = try ImageryApp.app.synthesize("imagery").yaml
         #expect(yaml.contains("IMAGERY_TARGET_GROUP_ARN=${LoadBalancerTargetGroup}"))
     }
 }

@@ -1,3 +1,4 @@
+import InfraKit
 import AWSClient
 import CloudFormation
 import Foundation
@@ -18,7 +19,7 @@ struct LeastPrivilegeTests {
         defer { moto.stop() }
         let iam = try await MotoIAM.bootstrap(on: moto)
         let stack = try await ImageryLocalStack.deploy(on: moto, credentials: iam.admin)
-        let template = try Synthesizer.synthesize(name: "imagery").template
+        let template = try ImageryApp.app.synthesize("imagery").template
         let attributes = try await Self.attributes(of: stack)
         let serverPolicy = try RolePolicy(template: template, role: "ServerRole", attributes: attributes)
         let workerPolicy = try RolePolicy(template: template, role: "WorkerRole", attributes: attributes)
@@ -87,7 +88,7 @@ struct LeastPrivilegeTests {
         defer { moto.stop() }
         let iam = try await MotoIAM.bootstrap(on: moto)
         let stack = try await ImageryLocalStack.deploy(on: moto, credentials: iam.admin)
-        let policy = try RolePolicy(template: try Synthesizer.synthesize(name: "imagery").template, role: "WorkerRole", attributes: try await Self.attributes(of: stack))
+        let policy = try RolePolicy(template: try ImageryApp.app.synthesize("imagery").template, role: "WorkerRole", attributes: try await Self.attributes(of: stack))
         let keys = try await iam.createUser(prefix: "scoped", policy: policy.json(dynamoDBWorkaround: false))
         let asWorker = ImageryAWS(client: Self.client(moto, keys))
         // When moto starts honouring the table ARN this known issue stops happening, the test fails,

@@ -42,15 +42,9 @@ public struct TemplateTooLargeError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Builds every artifact `infra synth` writes, from the models in this module.
+/// Validates and renders templates: the checks every stack passes before it is written or deployed.
 public enum Synthesizer {
-    /// The templates by name (`imagery`, `imagery-local`).
-    public static let templates: [(name: String, build: @Sendable () -> Template)] = [
-        ("imagery", ImageryStack.template),
-        ("imagery-local", ImageryStack.localTemplate),
-    ]
-
-    /// Validates and renders one template by name.
+    /// Validates and renders one template under a name (the name appears in errors and the summary).
     public static func synthesize(name: String, template: Template) throws -> SynthesizedTemplate {
         try template.validate(name: name)
         let yaml = try TemplateYAML.render(template)
@@ -58,41 +52,5 @@ public enum Synthesizer {
             throw TemplateTooLargeError(name: name, bytes: yaml.utf8.count)
         }
         return SynthesizedTemplate(name: name, template: template, yaml: yaml)
-    }
-
-    /// Validates and renders the named template (`imagery` or `imagery-local`).
-    public static func synthesize(name: String) throws -> SynthesizedTemplate {
-        guard let entry = templates.first(where: { $0.name == name }) else {
-            throw UnknownTemplateError(name: name, known: templates.map(\.name))
-        }
-        return try synthesize(name: name, template: entry.build())
-    }
-
-    /// Every template, rendered.
-    public static func allTemplates() throws -> [SynthesizedTemplate] {
-        try templates.map { try synthesize(name: $0.name, template: $0.build()) }
-    }
-
-    /// Every file `infra synth` writes, in a stable order.
-    public static func artifacts() throws -> [Artifact] {
-        try artifacts(of: allTemplates(), packer: true)
-    }
-
-    /// The files for templates already rendered (so `infra synth` renders each once), and the Packer template if asked.
-    public static func artifacts(of templates: [SynthesizedTemplate], packer: Bool) throws -> [Artifact] {
-        var artifacts = templates.map { Artifact(path: "templates/\($0.name).yaml", contents: $0.yaml) }
-        if packer {
-            artifacts.append(Artifact(path: "packer/imagery.pkr.hcl", contents: try ImageryPacker.render()))
-        }
-        return artifacts
-    }
-}
-
-/// Thrown for a template name that does not exist.
-public struct UnknownTemplateError: Error, Sendable, CustomStringConvertible {
-    public let name: String
-    public let known: [String]
-    public var description: String {
-        "unknown template '\(name)'; choose one of: \(known.joined(separator: ", "))"
     }
 }

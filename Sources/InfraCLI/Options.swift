@@ -2,7 +2,8 @@ import ArgumentParser
 import AWSClient
 import Deployer
 import Foundation
-import Imagery
+import CloudFormation
+import InfraKit
 
 /// Where and as whom: the AWS flags every stack command takes.
 struct AWSFlags: ParsableArguments {
@@ -15,8 +16,11 @@ struct AWSFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Send every AWS request here, e.g. http://127.0.0.1:5000 for moto (else AWS_ENDPOINT_URL).", valueName: "url"))
     var endpointURL: String?
 
-    @Option(help: ArgumentHelp("The stack's name.", valueName: "name"))
-    var stackName: String = "imagery"
+    @Option(name: .customLong("stack-name"), help: ArgumentHelp("The stack's name (default: \(Registered.app.defaultStackName)).", valueName: "name"))
+    var stackNameOption: String?
+
+    /// `--stack-name`, else the app's default.
+    var stackName: String { stackNameOption ?? Registered.app.defaultStackName }
 
     var options: AWSOptions { AWSOptions(region: region, profile: profile, endpointURL: endpointURL) }
 }
@@ -43,58 +47,63 @@ struct WaitFlags: ParsableArguments {
 
 extension ProgressMode: ExpressibleByArgument {}
 
-/// Which template: the full stack or the local data plane.
-enum TemplateChoice: String, ExpressibleByArgument, CaseIterable {
-    case imagery
-    case imageryLocal = "imagery-local"
-}
-
-/// The template and its parameter values.
+/// The stack (`--template NAME`) and its parameter values.
 struct TemplateFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("imagery (the whole system) or imagery-local (bucket, table, queues only).", valueName: "name"))
-    var template: TemplateChoice = .imagery
+    @Option(help: ArgumentHelp(TemplateFlags.templateHelp, valueName: "name"))
+    var template: String = Registered.app.stacks.first?.name ?? ""
 
-    @Option(name: .customLong("parameter"), help: ArgumentHelp("A template parameter, repeatable.", valueName: "Key=Value"))
+    @Option(name: .customLong("parameter"), help: ArgumentHelp(TemplateFlags.parameterHelp, valueName: "Key=Value"))
     var parameters: [String] = []
 
-    @Option(help: ArgumentHelp("AMI for the imagery template (else the newest for the region in packer/manifest.json).", valueName: "ami-id"))
-    var imageID: String?
+    static var templateHelp: String {
+        Registered.app.stacks.map { $0.summary.isEmpty ? $0.name : "\($0.name) (\($0.summary))" }.joined(separator: " or ") + "."
+    }
+
+    static var parameterHelp: String {
+        var text = "A template parameter, repeatable."
+        for source in Registered.app.parameterOptions {
+            text += " --\(source.option ?? "") VALUE is --parameter \(source.parameter)=VALUE: \(source.help)"
+        }
+        return text
+    }
+
+    func validate() throws {
+        do {
+            _ = try Registered.app.stack(named: template)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
 
     /// Synthesizes the template and checks every `--parameter` against it; needs no AWS at all.
     func validated() throws -> (template: SynthesizedTemplate, values: [String: String]) {
-        let synthesized = try Synthesizer.synthesize(name: template.rawValue)
+        let synthesized = try Registered.app.synthesize(template)
         let declared = synthesized.template.parameters.map(\.logicalId)
         var values: [String: String] = [:]
         for text in parameters {
             guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw DeployError.malformedParameter(text) }
             let key = String(text[..<equals])
             guard declared.contains(key) else {
-                throw DeployError.unknownParameter(key: key, template: template.rawValue, known: declared)
+                throw DeployError.unknownParameter(key: key, template: template, known: declared)
             }
             values[key] = String(text[text.index(after: equals)...])
         }
         return (synthesized, values)
     }
 
-    /// The deploy request: the validated template plus the AMI for the region.
-    func request(stackName: String, region: String, assumeYes: Bool, wait: Bool, manifest: URL) throws -> DeployRequest {
+    /// The deploy request: the validated template plus what the stack's parameter sources resolve.
+    func request(stackName: String, region: String, assumeYes: Bool, wait: Bool) throws -> DeployRequest {
         let (synthesized, checked) = try validated()
+        let stack = try Registered.app.stack(named: template)
         let declared = synthesized.template.parameters.map(\.logicalId)
         var values = checked
-        if declared.contains("ImageId") {
-            if let imageID {
-                values["ImageId"] = imageID
-            } else if values["ImageId"] == nil {
-                let data = try? Data(contentsOf: manifest)
-                guard let data, let ami = try PackerManifest.latestAMI(manifest: data, region: region) else {
-                    throw DeployError.missingImageID(region: region, manifestPath: manifest.relativePath)
-                }
-                values["ImageId"] = ami
-            }
+        let context = ResolutionContext(region: region, directory: FileManager.default.currentDirectoryPath)
+        for source in stack.parameters where declared.contains(source.parameter) && values[source.parameter] == nil {
+            if let value = try source.resolve(context) { values[source.parameter] = value }
         }
         let types = Set(synthesized.template.resources.map(\.type))
         return DeployRequest(
-            stackName: stackName, templateName: template.rawValue, templateBody: synthesized.yaml,
+            stackName: stackName, templateName: template, templateBody: synthesized.yaml,
             resourceCount: synthesized.template.resources.count, declaredParameters: declared, parameters: values,
             capabilities: types.contains { $0.hasPrefix("AWS::IAM::") } ? ["CAPABILITY_IAM"] : [], assumeYes: assumeYes, wait: wait)
     }

@@ -21,8 +21,7 @@ struct StackDiff: AsyncParsableCommand {
         _ = try templateFlags.validated()
         let resolved = try await CLI.aws(aws)
         let request = try templateFlags.request(
-            stackName: aws.stackName, region: resolved.region.region, assumeYes: false, wait: false,
-            manifest: URL(fileURLWithPath: "packer/manifest.json"))
+            stackName: aws.stackName, region: resolved.region.region, assumeYes: false, wait: false)
         let report = try await CLI.deployer(resolved).diff(request)
         guard let summary = report.summary, let deployed = report.deployedTemplate else {
             CLI.write("Stack \(aws.stackName) does not exist: deploy would create it with \(request.resourceCount) resources\n")

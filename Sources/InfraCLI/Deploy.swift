@@ -39,8 +39,7 @@ struct Deploy: AsyncParsableCommand {
         let wait = try waitFlags.waitOptions()
         let resolved = try await CLI.aws(aws)
         let request = try templateFlags.request(
-            stackName: aws.stackName, region: resolved.region.region, assumeYes: yes, wait: !noWait,
-            manifest: URL(fileURLWithPath: "packer/manifest.json"))
+            stackName: aws.stackName, region: resolved.region.region, assumeYes: yes, wait: !noWait)
         var checked = request
         checked.validate = !noValidate
         let deployer = CLI.deployer(resolved, progress: waitFlags.progress, wait: wait)

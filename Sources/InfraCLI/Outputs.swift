@@ -2,14 +2,20 @@ import ArgumentParser
 import Deployer
 import Foundation
 
-/// `infra outputs`: the stack's outputs as JSON or as `KEY=value` lines.
+/// `outputs`: the stack's outputs as JSON or as `KEY=value` lines.
 struct Outputs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "outputs",
-        abstract: "Print the stack's outputs: --format json, or env (KEY=value lines for local runs of the server and worker).",
-        discussion: "env maps QueueUrl, BucketName, TableName and DeadLetterQueueUrl to IMAGERY_QUEUE_URL, IMAGERY_BUCKET, "
-            + "IMAGERY_TABLE and IMAGERY_DLQ_URL, adds AWS_REGION, and keeps every raw output name."
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "outputs",
+            abstract: "Print the stack's outputs: --format json, or env (KEY=value lines for local runs of the application).",
+            discussion: Outputs.discussion)
+    }
+
+    static var discussion: String {
+        let variables = Registered.app.environmentVariables
+        let mapped = variables.isEmpty ? "" : "env maps " + variables.map { "\($0.output) to \($0.variable)" }.joined(separator: ", ") + ", "
+        return mapped + "adds AWS_REGION, and keeps every raw output name."
+    }
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, env }
 
@@ -29,7 +35,7 @@ struct Outputs: AsyncParsableCommand {
     func execute() async throws {
         let resolved = try await CLI.aws(aws)
         let outputs = try await CLI.deployer(resolved).outputs(stackName: aws.stackName)
-        let text = format == .json ? OutputsFormat.json(outputs) : OutputsFormat.env(outputs, region: resolved.region.region)
+        let text = format == .json ? OutputsFormat.json(outputs) : OutputsFormat.env(outputs, region: resolved.region.region, variables: Registered.app.environmentVariables)
         CLI.write(text)
         if let outputsFile {
             let url = URL(fileURLWithPath: outputsFile)

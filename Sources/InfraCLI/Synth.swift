@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
 import CloudFormation
-import Imagery
+import InfraKit
 
-/// `infra synth`: write templates/ and packer/ from the Swift model, or check they are current.
+/// `synth`: write templates/ (and the stacks' other artifacts) from the Swift model, or check they are current.
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
-        abstract: "Write CloudFormation templates (templates/) and the Packer template (packer/).",
+        abstract: "Write the CloudFormation templates (templates/NAME.yaml) and the stacks' other files (a Packer template, say).",
         discussion: "Validation errors go to stderr and exit with code 1. With --check nothing is written; "
             + "the command exits 1 with a diff when the files on disk differ from what would be generated."
     )
@@ -18,19 +18,28 @@ struct Synth: ParsableCommand {
     @Flag(name: .long, help: "Write nothing; exit 1 with a diff if the files differ from what would be generated.")
     var check = false
 
-    @Option(help: ArgumentHelp("Only this template, without the Packer file.", valueName: "name"))
-    var template: TemplateChoice?
+    @Option(help: ArgumentHelp("Only this template, without the other files.", valueName: "name"))
+    var template: String?
+
+    func validate() throws {
+        guard let template else { return }
+        do {
+            _ = try Registered.app.stack(named: template)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
 
     func run() throws {
         let templates: [SynthesizedTemplate]
         let artifacts: [Artifact]
         do {
             if let template {
-                templates = [try Synthesizer.synthesize(name: template.rawValue)]
+                templates = [try Registered.app.synthesize(template)]
             } else {
-                templates = try Synthesizer.allTemplates()
+                templates = try Registered.app.synthesizeAll()
             }
-            artifacts = try Synthesizer.artifacts(of: templates, packer: template == nil)
+            artifacts = try Registered.app.artifacts(of: templates, extras: template == nil)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
@@ -47,7 +56,7 @@ struct Synth: ParsableCommand {
                 }
             }
             if stale > 0 {
-                FileHandle.standardError.write(Data("error: \(stale) generated file(s) out of date; run `swift run infra synth` (make synth) and commit the result\n".utf8))
+                FileHandle.standardError.write(Data("error: \(stale) generated file(s) out of date; run `swift run \(Registered.app.name) synth` and commit the result\n".utf8))
                 throw ExitCode(1)
             }
             print("synth --check: \(artifacts.count) files up to date")
