@@ -8,6 +8,7 @@ let package = Package(
         // The toolchain, for packages that describe their own stacks (see Examples/JobService).
         .library(name: "CloudFormation", targets: ["CloudFormation"]),
         .library(name: "CloudFormationResources", targets: ["CloudFormationResources"]),
+        .library(name: "CloudFormationConstructs", targets: ["CloudFormationConstructs"]),
         .library(name: "Packer", targets: ["Packer"]),
         .library(name: "AWSClient", targets: ["AWSClient"]),
         .library(name: "Deployer", targets: ["Deployer"]),
@@ -39,6 +40,12 @@ let package = Package(
         // Typed resources generated from AWS's schemas by cfn-codegen.
         .target(name: "CloudFormationResources", dependencies: ["CloudFormation"]),
         .executableTarget(name: "cfn-codegen"),
+        // Reusable constructs: queue + dead-letter queue, private bucket, public network, instance role,
+        // fleet size, alarms, and the grants between them. Each takes a scope and an id.
+        .target(name: "CloudFormationConstructs", dependencies: ["CloudFormation", "CloudFormationResources"]),
+        // What the Imagery stack and the Imagery binaries agree on: environment names, key prefixes, index,
+        // outputs. No dependencies; both sides import it.
+        .target(name: "ImageryContract"),
         // Packer HCL2 model and writer.
         .target(name: "Packer"),
         // Image decoding through libjpeg-turbo and libpng, PNG encoding with zlib (Debian zlib1g-dev)
@@ -49,15 +56,15 @@ let package = Package(
         .target(name: "AWSSigner", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AWSClient", dependencies: ["AWSSigner", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
         // The readiness signal the server and worker send to CloudFormation.
-        .target(name: "Readiness", dependencies: ["AWSClient"]),
+        .target(name: "Readiness", dependencies: ["AWSClient", "ImageryContract"]),
         // Test helpers: the fixtures in Tests/Fixtures, a moto server on loopback, a scripted loopback HTTP server.
         .target(name: "TestSupport"),
         // Test helper: the names Packer accepts (Tests/Fixtures/packer) and a check of templates against them.
         .target(name: "PackerTestSupport", dependencies: ["Packer", "TestSupport"]),
         // Test fixtures for the application: moto with the imagery-local stack, shared test data.
-        .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "InfraKit", "AWSClient", "ImageryCore"]),
+        .target(name: "ImageryTestSupport", dependencies: ["TestSupport", "Imagery", "InfraKit", "AWSClient", "ImageryCore", "ImageryContract"]),
         // The Imagery architecture described with the above.
-        .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "Packer", "InfraKit"]),
+        .target(name: "Imagery", dependencies: ["CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "Packer", "InfraKit", "ImageryContract"]),
         // Deploys, waits for and inspects a stack: state decisions, change sets, waiting, progress, outputs.
         .target(name: "Deployer", dependencies: ["AWSClient", "CloudFormation"]),
         // An app's stacks: templates, deploy-time parameter sources, output -> environment bindings, artifacts.
@@ -73,12 +80,12 @@ let package = Package(
         // `infra`: the Imagery app handed to InfraCLI.
         .executableTarget(name: "infra", dependencies: ["Imagery", "InfraCLI"]),
         // The Imagery application: configuration, the image record and its state machine.
-        .target(name: "ImageryCore", dependencies: ["AWSClient", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ImageryCore", dependencies: ["AWSClient", "ImageryContract", .product(name: "Logging", package: "swift-log")]),
         // The web server: REST API, uploads, the page.
         .target(
             name: "ImageryServer",
             dependencies: [
-                "ImageryCore", "AWSClient", "ImageProcessing", "Readiness",
+                "ImageryCore", "ImageryContract", "AWSClient", "ImageProcessing", "Readiness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "imagery-worker",
             dependencies: [
-                "ImageryWorker", "ImageryCore", "ImageProcessing", "Readiness", "AWSClient",
+                "ImageryWorker", "ImageryCore", "ImageryContract", "ImageProcessing", "Readiness", "AWSClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,10 +116,10 @@ let package = Package(
         // the module tests replay the committed corpora through them).
         .target(name: "FuzzTargets", dependencies: ["ImageryServer", "ImageProcessing", "AWSClient"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "YAML"]),
+        .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "YAML"]),
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer", "PackerTestSupport"]),
-        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "InfraKit", "CloudFormation", "CloudFormationResources", "YAML", "Packer", "PackerTestSupport"]),
+        .testTarget(name: "ImageryTests", dependencies: ["Imagery", "InfraKit", "ImageryContract", "CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "YAML", "Packer", "PackerTestSupport"]),
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSClient"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSClient", "Imagery", "InfraKit", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner", "TestSupport"]),
@@ -131,7 +138,7 @@ let package = Package(
             name: "ImageryWorkerTests",
             dependencies: [
                 "ImageryWorker", "ImageryServer", "ImageryCore", "AWSClient", "TestSupport", "ImageryTestSupport", "ImageProcessing",
-                "Imagery", "InfraKit", "CloudFormation", "imagery-server", "imagery-worker",
+                "Imagery", "InfraKit", "ImageryContract", "CloudFormation", "imagery-server", "imagery-worker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

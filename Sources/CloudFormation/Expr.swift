@@ -87,8 +87,6 @@ extension Expr {
     public static func getAtt(_ logicalId: String, _ attribute: String) -> Self {
         Self(raw: .fn(.getAtt(logicalId, attribute)))
     }
-    /// `!Sub` with `${...}` references resolved by CloudFormation.
-    public static func sub(_ template: String) -> Self { Self(raw: .fn(.sub(template, nil))) }
     /// `!Sub [template, {variables}]`.
     public static func sub(_ template: String, _ variables: [String: any ValueRepresentable]) -> Self {
         let entries = variables.keys.sorted().compactMap { key in

@@ -25,7 +25,7 @@ extension Template {
     }
 }
 
-extension Parameter {
+extension ParameterDeclaration {
     var rendered: Object {
         var object = Object()
         object.set("Type", .string(type.rawValue))

@@ -1,6 +1,6 @@
 /// One top-level entry of a template.
 public enum TemplateElement: Sendable, Equatable {
-    case parameter(Parameter)
+    case parameter(ParameterDeclaration)
     case rule(Rule)
     case mapping(Mapping)
     case condition(Condition)
@@ -29,16 +29,9 @@ public enum TemplateBuilder {
     public static func buildArray(_ parts: [[TemplateElement]]) -> [TemplateElement] { parts.flatMap { $0 } }
 }
 
-/// A group of components built as one, e.g. a network or a fleet.
-public struct Group: TemplateComponent {
-    public let templateElements: [TemplateElement]
-    public init(@TemplateBuilder _ content: () -> [TemplateElement]) {
-        templateElements = content()
-    }
-}
-
-/// A template parameter.
-public struct Parameter: TemplateComponent, Referenceable, Equatable {
+/// A template parameter as plain data: what validation and rendering see. The DSL declares
+/// `Parameter<T>`, which wraps one and gives its `Ref` a type.
+public struct ParameterDeclaration: TemplateComponent, Referenceable, Equatable {
     /// The parameter types CloudFormation accepts; AWS-specific ones are validated at deploy time.
     public struct ParameterType: RawRepresentable, Sendable, Equatable {
         public let rawValue: String
@@ -80,10 +73,34 @@ public struct Parameter: TemplateComponent, Referenceable, Equatable {
     }
 
     public var templateElements: [TemplateElement] { [.parameter(self)] }
-
-    /// `!Ref` of this parameter, typed by the caller's context.
-    public func ref<T>() -> Expr<T> { .ref(logicalId) }
 }
+
+/// A template parameter whose `Ref` has the type `T` (`String`, `Int`, `[Expr<String>]`, ...), so call
+/// sites need no annotation: `certificate.ref` is an `Expr<String>`.
+public struct Parameter<T>: TemplateComponent, Referenceable, Equatable {
+    public typealias ParameterType = ParameterDeclaration.ParameterType
+
+    public var declaration: ParameterDeclaration
+
+    public init(
+        _ logicalId: String, type: ParameterType = .string, description: String? = nil, default defaultValue: Value? = nil,
+        allowedValues: [Value]? = nil, allowedPattern: String? = nil, constraintDescription: String? = nil,
+        minValue: Int? = nil, maxValue: Int? = nil, noEcho: Bool = false
+    ) {
+        declaration = ParameterDeclaration(
+            logicalId, type: type, description: description, default: defaultValue, allowedValues: allowedValues,
+            allowedPattern: allowedPattern, constraintDescription: constraintDescription, minValue: minValue,
+            maxValue: maxValue, noEcho: noEcho)
+    }
+
+    public var logicalId: String { declaration.logicalId }
+    public var templateElements: [TemplateElement] { declaration.templateElements }
+
+    /// `!Ref` of this parameter.
+    public var ref: Expr<T> { .ref(logicalId) }
+}
+
+extension Parameter: Sendable {}
 
 /// A template mapping (`!FindInMap` source).
 public struct Mapping: TemplateComponent, Equatable {
@@ -191,7 +208,7 @@ public struct RuleExpression: ValueRepresentable, Equatable {
     }
 
     /// True when `parameter` is empty, the usual test for an optional string parameter.
-    public static func isEmpty(_ parameter: Parameter) -> Self { .equals(parameter.ref() as Expr<String>, "") }
+    public static func isEmpty(_ parameter: Parameter<String>) -> Self { .equals(parameter.ref, "") }
 
     private static func grouped(_ parts: [Value], _ function: ([Value]) -> Intrinsic) -> Self {
         var level = parts
@@ -207,18 +224,18 @@ public struct RuleExpression: ValueRepresentable, Equatable {
 
 extension Expr where T == String {
     /// `Fn::ValueOf [parameter, attribute]` (Rules only): e.g. the `VpcId` of an `AWS::EC2::Subnet::Id` parameter's value.
-    public static func valueOf(_ parameter: Parameter, _ attribute: String) -> Self {
+    public static func valueOf(_ parameter: some Referenceable, _ attribute: String) -> Self {
         Self(raw: .fn(.valueOf(parameter.logicalId, attribute)))
     }
 }
 
 extension Expr where T: ListProperty {
     /// `Fn::RefAll type` (Rules only): every value of an AWS-specific parameter type, e.g. `AWS::EC2::VPC::Id`.
-    public static func refAll(_ parameterType: Parameter.ParameterType) -> Self {
+    public static func refAll(_ parameterType: ParameterDeclaration.ParameterType) -> Self {
         Self(raw: .fn(.refAll(parameterType.rawValue)))
     }
     /// `Fn::ValueOfAll [type, attribute]` (Rules only): the attribute of every value of a list parameter type.
-    public static func valueOfAll(_ parameterType: Parameter.ParameterType, _ attribute: String) -> Self {
+    public static func valueOfAll(_ parameterType: ParameterDeclaration.ParameterType, _ attribute: String) -> Self {
         Self(raw: .fn(.valueOfAll(parameterType.rawValue, attribute)))
     }
 }
@@ -259,7 +276,7 @@ public struct Template: Sendable, Equatable {
         self.elements = content()
     }
 
-    public var parameters: [Parameter] { elements.compactMap { if case .parameter(let p) = $0 { p } else { nil } } }
+    public var parameters: [ParameterDeclaration] { elements.compactMap { if case .parameter(let p) = $0 { p } else { nil } } }
     public var rules: [Rule] { elements.compactMap { if case .rule(let r) = $0 { r } else { nil } } }
     public var mappings: [Mapping] { elements.compactMap { if case .mapping(let m) = $0 { m } else { nil } } }
     public var conditions: [Condition] { elements.compactMap { if case .condition(let c) = $0 { c } else { nil } } }

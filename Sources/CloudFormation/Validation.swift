@@ -64,7 +64,7 @@ extension Template {
 
 /// The template's sections, split out of `elements` once for all the checks.
 private struct Sections {
-    let parameters: [Parameter]
+    let parameters: [ParameterDeclaration]
     let rules: [Rule]
     let mappings: [Mapping]
     let conditions: [Condition]
@@ -72,7 +72,7 @@ private struct Sections {
     let outputs: [Output]
 
     init(_ template: Template) {
-        var parameters: [Parameter] = [], rules: [Rule] = [], mappings: [Mapping] = [], conditions: [Condition] = []
+        var parameters: [ParameterDeclaration] = [], rules: [Rule] = [], mappings: [Mapping] = [], conditions: [Condition] = []
         var resources: [ResourceDeclaration] = [], outputs: [Output] = []
         for element in template.elements {
             switch element {
@@ -118,7 +118,20 @@ private struct Sections {
             }
         }
         for parameter in parameters { claim(parameter.logicalId, section: "Parameters") }
-        for resource in resources { claim(resource.logicalId, section: "Resources") }
+        var declared: [String: ResourceDeclaration] = [:]
+        for resource in resources {
+            if let earlier = declared[resource.logicalId], earlier == resource {
+                // The same resource twice: a construct stored a resource that another construct creates.
+                issues.append(TemplateIssue(
+                    path: "Resources/\(resource.logicalId)",
+                    message: "resource '\(resource.logicalId)' (\(resource.type)) is declared twice: two constructs store it.",
+                    fix: "keep it in the construct that creates it; the other should keep only its reference (.ref, .arn) "
+                        + "or take it as an init argument without storing it."))
+                continue
+            }
+            declared[resource.logicalId] = resource
+            claim(resource.logicalId, section: "Resources")
+        }
         func checkUnique(_ ids: [String], section: String) {
             var seen = Set<String>()
             for id in ids {

@@ -1,108 +1,68 @@
 import CloudFormation
+import CloudFormationConstructs
 import CloudFormationResources
+import ImageryContract
 
-/// The work queue with its dead-letter queue: a message that fails `maxReceiveCount` times moves aside.
-public struct QueueWithDeadLetter: TemplateComponent {
-    public let queue: SQS.Queue
-    public let deadLetterQueue: SQS.Queue
+/// The stateful part of Imagery: bucket, table, queue and dead-letter queue, with their outputs.
+public struct DataPlane: Construct {
+    public let bucket: PrivateBucket
+    public let table: DynamoDB.Table
+    public let queue: QueueWithDeadLetter
 
-    /// - Parameters:
-    ///   - visibilityTimeout: seconds a received message stays hidden; must exceed the worst-case job
-    ///     time (the worker also extends it while a long job runs).
-    public init(_ name: String, deadLetterName: String, visibilityTimeout: Int, maxReceiveCount: Int) {
-        deadLetterQueue = SQS.Queue(
-            deadLetterName,
-            messageRetentionPeriod: 1_209_600,  // 14 days, the SQS maximum: time to inspect poison messages
-            sqsManagedSseEnabled: true
-        )
-        // Queues hold only work in flight, which a replacement would strand anyway: delete them with
-        // the stack and on replacement (explicit, so the choice is visible and cfn-lint's I3011 is met).
-        .retainPolicy(.delete)
-        queue = SQS.Queue(
-            name,
-            messageRetentionPeriod: 345_600,  // 4 days (the SQS default, stated explicitly)
-            receiveMessageWaitTimeSeconds: 20,  // long polling: fewer empty receives, lower latency
-            redrivePolicy: ["deadLetterTargetArn": .init(deadLetterQueue.arn), "maxReceiveCount": .int(maxReceiveCount)],
-            sqsManagedSseEnabled: true,
-            visibilityTimeout: .init(visibilityTimeout)
-        )
-        .retainPolicy(.delete)
+    /// Seconds a received message stays invisible. The worker's worst case (a 100-megapixel image,
+    /// download + sepia + upload on a t3.micro) is well under a minute, and the worker extends the
+    /// timeout while a job runs; two minutes leaves room without delaying retries for long.
+    public static let visibilityTimeoutSeconds = 120
+    /// Receives before a message moves to the dead-letter queue (as in the book).
+    public static let maxReceiveCount = 10
+
+    public init(_ scope: Scope) {
+        bucket = PrivateBucket(scope, "Bucket", abandonedUploadDays: 1, noncurrentVersionDays: 7)
+        table = imageTable(scope, "Table")
+        queue = QueueWithDeadLetter(
+            scope, "SQS", visibilityTimeout: Self.visibilityTimeoutSeconds, maxReceiveCount: Self.maxReceiveCount)
     }
 
-    public var templateElements: [TemplateElement] { deadLetterQueue.templateElements + queue.templateElements }
-}
-
-/// A private, encrypted, versioned S3 bucket that only accepts TLS, with a bucket policy to enforce it.
-///
-/// Versioning keeps an overwritten or deleted image for `noncurrentVersionDays`, so an accident can
-/// be undone (restore the previous version); after that the lifecycle rule removes it, and delete
-/// markers left without versions go too. `infra destroy` deletes every version and marker first.
-public struct PrivateBucket: TemplateComponent {
-    public let bucket: S3.Bucket
-    public let policy: S3.BucketPolicy
-
-    public init(_ name: String, abandonedUploadDays: Int, noncurrentVersionDays: Int) {
-        bucket = S3.Bucket(
-            name,
-            bucketEncryption: .init(serverSideEncryptionConfiguration: [
-                .init(bucketKeyEnabled: true, serverSideEncryptionByDefault: .init(sseAlgorithm: .aes256)),
-            ]),
-            lifecycleConfiguration: .init(rules: [
-                .init(
-                    abortIncompleteMultipartUpload: .init(daysAfterInitiation: .init(abandonedUploadDays)),
-                    id: "abort-abandoned-multipart-uploads", status: .enabled),
-                .init(
-                    expiredObjectDeleteMarker: true, id: "expire-noncurrent-versions",
-                    noncurrentVersionExpiration: .init(noncurrentDays: .init(noncurrentVersionDays)), status: .enabled),
-            ]),
-            ownershipControls: .init(rules: [.init(objectOwnership: .bucketOwnerEnforced)]),
-            publicAccessBlockConfiguration: .init(
-                blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true),
-            versioningConfiguration: .init(status: .enabled)
-        )
-        // Deletion: Delete, so `infra destroy` (which empties the bucket first) removes everything.
-        // Replacement by an update: Retain, so a template change never silently drops user images.
-        .deletionPolicy(.delete).updateReplacePolicy(.retain)
-        policy = S3.BucketPolicy(
-            "\(name)Policy", bucket: bucket.ref,
-            policyDocument: policyDocument([
-                PolicyStatement(
-                    sid: "DenyInsecureTransport", effect: .deny, principal: "*", actions: ["s3:*"],
-                    resources: [bucket.arn, Expr<String>.sub("${\(name).Arn}/*")],
-                    condition: ["Bool": ["aws:SecureTransport": "false"]]),
-            ]))
+    /// What the server and worker read from /etc/imagery/env.
+    public var environment: [(String, SubTemplate)] {
+        [
+            (ImageryContract.Environment.queueURL, "\(queue.queue.ref)"),
+            (ImageryContract.Environment.bucket, "\(bucket.bucket.ref)"),
+            (ImageryContract.Environment.table, "\(table.ref)"),
+        ]
     }
 
-    public var templateElements: [TemplateElement] { bucket.templateElements + policy.templateElements }
+    /// Outputs a local run of the server and worker needs (`infra outputs --format env`).
+    public var outputs: [any TemplateComponent] {
+        [
+            Output(ImageryContract.Outputs.queueURL, value: queue.queue.ref, description: "URL of the work queue."),
+            Output(ImageryContract.Outputs.deadLetterQueueURL, value: queue.deadLetterQueue.ref, description: "URL of the dead-letter queue."),
+            Output(ImageryContract.Outputs.bucketName, value: bucket.bucket.ref, description: "Bucket for uploaded and processed images."),
+            Output(ImageryContract.Outputs.tableName, value: table.ref, description: "DynamoDB table of image states."),
+        ]
+    }
 }
 
-/// The sparse index of images waiting in `uploaded`: only items carrying `pending` (set by the
-/// upload transition, removed by every later one) are in it, so the sweeper that re-sends lost
-/// queue messages reads exactly the waiting images, oldest first, without a table scan.
-public enum PendingUploadsIndex {
-    public static let name = "PendingUploads"
-    /// The partition key: one constant value (`uploaded`) while the item waits.
-    public static let partitionKey = "pending"
-    /// The sort key: milliseconds since the epoch at which the item started (or last resumed) waiting.
-    public static let sortKey = "pendingSince"
-}
-
-/// The image table: one item per image, keyed by its id, billed on demand, with the pending-uploads index.
-public func imageTable(_ name: String) -> DynamoDB.Table {
-    DynamoDB.Table(
-        name,
+/// The image table: one item per image, keyed by its id, billed on demand, with the sparse index of
+/// images waiting in `uploaded` (only items carrying `pending`, set by the upload transition and removed
+/// by every later one), so the sweeper that re-sends lost queue messages reads exactly the waiting images,
+/// oldest first, without a table scan.
+public func imageTable(_ scope: Scope, _ id: String) -> DynamoDB.Table {
+    let index = ImageryContract.PendingUploadsIndex.self
+    return DynamoDB.Table(
+        scope.child(id).ownId,
         attributeDefinitions: [
             .init(attributeName: "id", attributeType: .s),
-            .init(attributeName: .init(PendingUploadsIndex.partitionKey), attributeType: .s),
-            .init(attributeName: .init(PendingUploadsIndex.sortKey), attributeType: .n),
+            .init(attributeName: .init(index.partitionKey), attributeType: .s),
+            .init(attributeName: .init(index.sortKey), attributeType: .n),
         ],
         billingMode: "PAY_PER_REQUEST",
         globalSecondaryIndexes: [
             .init(
-                indexName: .init(PendingUploadsIndex.name),
+                indexName: .init(index.name),
                 keySchema: [
-                    .init(attributeName: .init(PendingUploadsIndex.partitionKey), keyType: "HASH"),
-                    .init(attributeName: .init(PendingUploadsIndex.sortKey), keyType: "RANGE"),
+                    .init(attributeName: .init(index.partitionKey), keyType: "HASH"),
+                    .init(attributeName: .init(index.sortKey), keyType: "RANGE"),
                 ],
                 projection: .init(projectionType: "KEYS_ONLY")),
         ],

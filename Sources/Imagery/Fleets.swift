@@ -1,31 +1,36 @@
 import CloudFormation
+import CloudFormationConstructs
 import CloudFormationResources
+import ImageryContract
 
-/// What every instance of a fleet needs: image, type, role, network placement and its service.
+/// What every instance of a fleet needs: image, type, role and its service's configuration.
 public struct InstanceSpec: Sendable {
     /// `server` or `worker`: names the systemd unit and the tags.
     public let role: String
-    public let imageId: Parameter
-    public let instanceType: Parameter
+    public let imageId: Parameter<String>
+    public let instanceType: Parameter<String>
     public let profile: IAM.InstanceProfile
-    public let securityGroup: EC2.SecurityGroup
-    /// The logical id of the Auto Scaling group, which the instance signals when it is ready.
-    public let signalResource: String
-    /// `KEY=value` lines for /etc/imagery/env; values may use `${...}` Sub references.
-    public let environment: [(String, String)]
+    /// `KEY=value` lines for /etc/imagery/env, values in Sub syntax (`"\(queue.ref)"`).
+    public let environment: [(String, SubTemplate)]
 
     public init(
-        role: String, imageId: Parameter, instanceType: Parameter, profile: IAM.InstanceProfile,
-        securityGroup: EC2.SecurityGroup, signalResource: String, environment: [(String, String)]
+        role: String, imageId: Parameter<String>, instanceType: Parameter<String>, profile: IAM.InstanceProfile,
+        environment: [(String, SubTemplate)]
     ) {
         self.role = role
         self.imageId = imageId
         self.instanceType = instanceType
         self.profile = profile
-        self.securityGroup = securityGroup
-        self.signalResource = signalResource
         self.environment = environment
     }
+}
+
+/// Where a fleet's instances run, handed to the closure that describes them.
+public struct FleetPlacement: Sendable {
+    /// The logical id of the Auto Scaling group the instances signal when they are ready.
+    public let autoScalingGroupId: String
+    /// The load balancer's target group, for a fleet behind one.
+    public let targetGroup: ElasticLoadBalancingV2.TargetGroup?
 }
 
 /// What UserData's ERR trap runs to send FAILURE (see `ReadinessSignal.bootFailure`).
@@ -37,18 +42,18 @@ public let bootFailureCommand = "/opt/imagery/bin/imagery-worker signal-failure"
 /// without waiting out the signal timeout. The unit itself (baked into the image) waits until the
 /// process answers its health check and then calls SignalResource, so CloudFormation hears "ready"
 /// only when the service really is.
-public func userDataScript(for spec: InstanceSpec) -> String {
+public func userDataScript(for spec: InstanceSpec, signalResource: String) -> String {
     // A loop rather than `joined(separator:)`, whose generic path costs a conformance lookup on a cold process.
     var environment = ""
     for (index, (key, value)) in spec.environment.enumerated() {
         if index > 0 { environment += "\n" }
-        environment += key + "=" + value
+        environment += key + "=" + value.text
     }
     // cfn-signal is not on Debian's AMIs; the worker binary (on every instance) signs the request itself.
     return """
         #!/bin/bash
         set -euo pipefail
-        trap '\(bootFailureCommand) --stack ${AWS::StackName} --resource \(spec.signalResource) --region ${AWS::Region} --reason "UserData failed at line $LINENO"' ERR
+        trap '\(bootFailureCommand) --stack ${AWS::StackName} --resource \(signalResource) --region ${AWS::Region} --reason "UserData failed at line $LINENO"' ERR
         install -d -m 0755 /etc/imagery
         cat > /etc/imagery/env <<'ENV'
         \(environment)
@@ -61,7 +66,9 @@ public func userDataScript(for spec: InstanceSpec) -> String {
 }
 
 /// A launch template with IMDSv2 required, an encrypted gp3 root volume and the service's UserData.
-public func launchTemplate(_ name: String, spec: InstanceSpec, publicIp: Bool) -> EC2.LaunchTemplate {
+public func launchTemplate(
+    _ name: String, spec: InstanceSpec, securityGroup: EC2.SecurityGroup, signalResource: String, publicIp: Bool
+) -> EC2.LaunchTemplate {
     EC2.LaunchTemplate(
         name,
         launchTemplateData: .init(
@@ -71,19 +78,19 @@ public func launchTemplate(_ name: String, spec: InstanceSpec, publicIp: Bool) -
                     ebs: .init(deleteOnTermination: true, encrypted: true, volumeSize: 8, volumeType: .gp3)),
             ],
             iamInstanceProfile: .init(arn: spec.profile.arn),
-            imageId: spec.imageId.ref(),
-            instanceType: spec.instanceType.ref(),
+            imageId: spec.imageId.ref,
+            instanceType: spec.instanceType.ref,
             metadataOptions: .init(httpEndpoint: .enabled, httpPutResponseHopLimit: 1, httpTokens: .required),
             monitoring: .init(enabled: false),
             networkInterfaces: [
                 .init(associatePublicIpAddress: .init(publicIp), deleteOnTermination: true, deviceIndex: 0,
-                      groups: [spec.securityGroup.ref]),
+                      groups: [securityGroup.ref]),
             ],
             tagSpecifications: [
-                .init(resourceType: "instance", tags: [.init(key: "Name", value: .sub("${AWS::StackName}-\(spec.role)"))]),
-                .init(resourceType: "volume", tags: [.init(key: "Name", value: .sub("${AWS::StackName}-\(spec.role)"))]),
+                .init(resourceType: "instance", tags: [.init(key: "Name", value: .sub("\(Expr<String>.stackName)-\(spec.role)"))]),
+                .init(resourceType: "volume", tags: [.init(key: "Name", value: .sub("\(Expr<String>.stackName)-\(spec.role)"))]),
             ],
-            userData: .base64(.sub(userDataScript(for: spec)))
+            userData: .base64(.sub(SubTemplate(userDataScript(for: spec, signalResource: signalResource))))
         )
     )
 }
@@ -96,20 +103,20 @@ public let rollingUpdateSuspendedProcesses: [String] = [
 ]
 
 /// The CreationPolicy and UpdatePolicy that make CloudFormation wait for instances to say they are ready.
-func signalPolicies<R: Resource>(_ group: R, size: FleetSize) -> R {
+func signalPolicies(_ group: AutoScaling.AutoScalingGroup, size: FleetSize) -> AutoScaling.AutoScalingGroup {
     group
-        .creationPolicy(["ResourceSignal": ["Count": .fn(.ref(size.minSize.logicalId)), "Timeout": "PT10M"]])
-        .updatePolicy([
-            "AutoScalingRollingUpdate": [
-                "MaxBatchSize": 1, "MinInstancesInService": size.minInstancesInService, "PauseTime": "PT10M",
-                "SuspendProcesses": .list(rollingUpdateSuspendedProcesses.map(Value.string)),
-                "WaitOnResourceSignals": true,
-            ],
-        ])
+        .creationPolicy(CreationPolicy(resourceSignal: .init(count: .ref(size.minSize), timeout: "PT10M")))
+        .updatePolicy(UpdatePolicy(autoScalingRollingUpdate: .init(
+            maxBatchSize: 1, minInstancesInService: Expr(raw: size.minInstancesInService), pauseTime: "PT10M",
+            suspendProcesses: rollingUpdateSuspendedProcesses, waitOnResourceSignals: true)))
 }
 
 /// An internet-facing ALB in front of an Auto Scaling group of servers, scaled on requests per target.
-public struct LoadBalancedFleet: TemplateComponent {
+///
+/// `id` names the instances' resources (`Server` gives `ServerSecurityGroup`, `ServerLaunchTemplate`,
+/// `ServerAutoScalingGroup`, `ServerScalingPolicy`), `loadBalancerId` the load balancer's
+/// (`LoadBalancer`, `LoadBalancerSecurityGroup`, `LoadBalancerTargetGroup`, `LoadBalancerListener`, ...).
+public struct LoadBalancedFleet: Construct {
     public let loadBalancerSecurityGroup: EC2.SecurityGroup
     public let httpsIngress: EC2.SecurityGroupIngress
     public let serverSecurityGroup: EC2.SecurityGroup
@@ -129,34 +136,35 @@ public struct LoadBalancedFleet: TemplateComponent {
     }
 
     public init(
-        network: PublicNetwork, settings: Settings, certificate: Parameter, hasCertificate: Condition,
-        size: FleetSize, instance: (EC2.SecurityGroup) -> InstanceSpec
+        _ scope: Scope, _ id: String, loadBalancerId: String, network: PublicNetwork, settings: Settings,
+        certificate: Parameter<String>, hasCertificate: Condition, size: FleetSize, instance: (FleetPlacement) -> InstanceSpec
     ) {
+        let lb = scope.child(loadBalancerId), fleet = scope.child(id)
         loadBalancerSecurityGroup = EC2.SecurityGroup(
-            "LoadBalancerSecurityGroup", groupDescription: .sub("${AWS::StackName} load balancer: HTTP(S) from anywhere"),
+            lb.id("SecurityGroup"), groupDescription: .sub("\(Expr<String>.stackName) load balancer: HTTP(S) from anywhere"),
             securityGroupIngress: [
                 .init(cidrIp: "0.0.0.0/0", description: "HTTP from anywhere", fromPort: 80, ipProtocol: "tcp", toPort: 80),
             ],
             vpcId: network.vpc.ref)
         httpsIngress = EC2.SecurityGroupIngress(
-            "LoadBalancerHttpsIngress", cidrIp: "0.0.0.0/0", description: "HTTPS from anywhere", fromPort: 443,
+            lb.id("HttpsIngress"), cidrIp: "0.0.0.0/0", description: "HTTPS from anywhere", fromPort: 443,
             groupId: loadBalancerSecurityGroup.groupId, ipProtocol: "tcp", toPort: 443
         ).condition(hasCertificate)
         serverSecurityGroup = EC2.SecurityGroup(
-            "ServerSecurityGroup", groupDescription: .sub("${AWS::StackName} server: traffic from the load balancer only"),
+            fleet.id("SecurityGroup"), groupDescription: .sub("\(Expr<String>.stackName) server: traffic from the load balancer only"),
             securityGroupIngress: [
                 .init(description: "service port from the load balancer", fromPort: .init(settings.port), ipProtocol: "tcp",
                       sourceSecurityGroupId: loadBalancerSecurityGroup.groupId, toPort: .init(settings.port)),
             ],
             vpcId: network.vpc.ref)
         loadBalancer = ElasticLoadBalancingV2.LoadBalancer(
-            "LoadBalancer",
+            lb.ownId,
             loadBalancerAttributes: [.init(key: "routing.http.drop_invalid_header_fields.enabled", value: "true")],
             scheme: .internetFacing, securityGroups: [loadBalancerSecurityGroup.groupId],
             subnets: .list(network.subnetIds), type: .application
         ).dependsOn(network.gatewayAttachment)
         targetGroup = ElasticLoadBalancingV2.TargetGroup(
-            "LoadBalancerTargetGroup",
+            lb.id("TargetGroup"),
             healthCheckIntervalSeconds: 10, healthCheckPath: .init(settings.healthCheckPath),
             healthCheckPort: .init(String(settings.port)), healthCheckProtocol: .http, healthCheckTimeoutSeconds: 5,
             healthyThresholdCount: 2, matcher: .init(httpCode: "200"), port: .init(settings.port), protocol: .http,
@@ -166,31 +174,33 @@ public struct LoadBalancedFleet: TemplateComponent {
         let redirect = ElasticLoadBalancingV2.Listener.Action(
             redirectConfig: .init(port: "443", protocol: "HTTPS", statusCode: .http301), type: .redirect)
         httpListener = ElasticLoadBalancingV2.Listener(
-            "LoadBalancerListener",
+            lb.id("Listener"),
             defaultActions: [.intrinsic(Value.fn(.if(hasCertificate.name, redirect.cfnValue, forward.cfnValue)))],
             loadBalancerArn: loadBalancer.ref, port: 80, protocol: .http)
         httpsListener = ElasticLoadBalancingV2.Listener(
-            "LoadBalancerHttpsListener",
-            certificates: [.init(certificateArn: certificate.ref())],
+            lb.id("HttpsListener"),
+            certificates: [.init(certificateArn: certificate.ref)],
             defaultActions: [forward], loadBalancerArn: loadBalancer.ref, port: 443, protocol: .https,
             sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06"
         ).condition(hasCertificate)
-        let spec = instance(serverSecurityGroup)
-        launchTemplate = Imagery.launchTemplate("ServerLaunchTemplate", spec: spec, publicIp: true)
+        let groupId = fleet.id("AutoScalingGroup")
+        let spec = instance(FleetPlacement(autoScalingGroupId: groupId, targetGroup: targetGroup))
+        launchTemplate = Imagery.launchTemplate(
+            fleet.id("LaunchTemplate"), spec: spec, securityGroup: serverSecurityGroup, signalResource: groupId, publicIp: true)
         autoScalingGroup = signalPolicies(
             AutoScaling.AutoScalingGroup(
-                "ServerAutoScalingGroup",
+                groupId,
                 healthCheckGracePeriod: 120, healthCheckType: "ELB",
                 launchTemplate: .init(launchTemplateId: launchTemplate.ref, version: launchTemplate.latestVersionNumber),
-                maxSize: size.maxSize.ref(), minSize: size.minSize.ref(),
-                tags: [.init(key: "Name", propagateAtLaunch: true, value: .sub("${AWS::StackName}-server"))],
+                maxSize: .ref(size.maxSize), minSize: .ref(size.minSize),
+                tags: [.init(key: "Name", propagateAtLaunch: true, value: .sub("\(Expr<String>.stackName)-\(spec.role)"))],
                 targetGroupARNs: [targetGroup.ref], vpcZoneIdentifier: .list(network.subnetIds)
             // Instances get public IPs: without this, a stack delete can remove the gateway attachment
             // first and fail on "has some mapped public address(es)" (the DependsOn docs name this case).
             ).dependsOn(network.gatewayAttachment),
             size: size)
         scalingPolicy = AutoScaling.ScalingPolicy(
-            "ServerScalingPolicy", autoScalingGroupName: autoScalingGroup.ref, policyType: .targetTrackingScaling,
+            fleet.id("ScalingPolicy"), autoScalingGroupName: autoScalingGroup.ref, policyType: .targetTrackingScaling,
             targetTrackingConfiguration: .init(
                 predefinedMetricSpecification: .init(
                     predefinedMetricType: .albRequestCountPerTarget,
@@ -203,51 +213,48 @@ public struct LoadBalancedFleet: TemplateComponent {
         // dependency only when the listener exists.
         ).dependsOn(httpListener)
         .metadata([
-            "HttpsListener": .fn(.if(hasCertificate.name, .fn(.ref(httpsListener.logicalId)), .fn(.ref(Pseudo.noValue.rawValue)))),
+            "HttpsListener": Expr<String>.if(hasCertificate, httpsListener.ref, .noValue).cfnValue,
         ])
-    }
-
-    public var templateElements: [TemplateElement] {
-        let parts: [any TemplateComponent] = [
-            loadBalancerSecurityGroup, httpsIngress, serverSecurityGroup, loadBalancer, targetGroup, httpListener,
-            httpsListener, launchTemplate, autoScalingGroup, scalingPolicy,
-        ]
-        return parts.flatMap(\.templateElements)
     }
 }
 
 /// An Auto Scaling group of queue workers, scaled on the queue backlog per instance.
-public struct WorkerFleet: TemplateComponent {
+///
+/// `Worker` gives `WorkerSecurityGroup`, `WorkerLaunchTemplate`, `WorkerAutoScalingGroup`, `WorkerScalingPolicy`.
+public struct WorkerFleet: Construct {
     public let securityGroup: EC2.SecurityGroup
     public let launchTemplate: EC2.LaunchTemplate
     public let autoScalingGroup: AutoScaling.AutoScalingGroup
     public let scalingPolicy: AutoScaling.ScalingPolicy
 
     public init(
-        network: PublicNetwork, queue: SQS.Queue, backlogPerInstance: Double, size: FleetSize,
-        instance: (EC2.SecurityGroup) -> InstanceSpec
+        _ scope: Scope, _ id: String, network: PublicNetwork, queue: SQS.Queue, backlogPerInstance: Double, size: FleetSize,
+        instance: (FleetPlacement) -> InstanceSpec
     ) {
+        let fleet = scope.child(id)
         securityGroup = EC2.SecurityGroup(
-            "WorkerSecurityGroup", groupDescription: .sub("${AWS::StackName} worker: no inbound traffic"),
+            fleet.id("SecurityGroup"), groupDescription: .sub("\(Expr<String>.stackName) worker: no inbound traffic"),
             vpcId: network.vpc.ref)
-        let spec = instance(securityGroup)
+        let groupId = fleet.id("AutoScalingGroup")
+        let spec = instance(FleetPlacement(autoScalingGroupId: groupId, targetGroup: nil))
         // The worker has no inbound traffic, but it needs a public IP for outbound calls to SQS, S3,
         // DynamoDB and SSM: the network has no NAT gateway (as in the book, to avoid its hourly cost).
-        launchTemplate = Imagery.launchTemplate("WorkerLaunchTemplate", spec: spec, publicIp: true)
+        launchTemplate = Imagery.launchTemplate(
+            fleet.id("LaunchTemplate"), spec: spec, securityGroup: securityGroup, signalResource: groupId, publicIp: true)
         autoScalingGroup = signalPolicies(
             AutoScaling.AutoScalingGroup(
-                "WorkerAutoScalingGroup",
+                groupId,
                 healthCheckGracePeriod: 120, healthCheckType: "EC2",
                 launchTemplate: .init(launchTemplateId: launchTemplate.ref, version: launchTemplate.latestVersionNumber),
-                maxSize: size.maxSize.ref(), metricsCollection: [.init(granularity: "1Minute", metrics: ["GroupInServiceInstances"])],
-                minSize: size.minSize.ref(),
-                tags: [.init(key: "Name", propagateAtLaunch: true, value: .sub("${AWS::StackName}-worker"))],
+                maxSize: .ref(size.maxSize), metricsCollection: [.init(granularity: "1Minute", metrics: ["GroupInServiceInstances"])],
+                minSize: .ref(size.minSize),
+                tags: [.init(key: "Name", propagateAtLaunch: true, value: .sub("\(Expr<String>.stackName)-\(spec.role)"))],
                 vpcZoneIdentifier: .list(network.subnetIds)
             ).dependsOn(network.gatewayAttachment),  // public IPs: see the server group
             size: size)
-        let queueName: Expr<String> = .getAtt(queue.logicalId, "QueueName")
+        let queueName = queue.name
         scalingPolicy = AutoScaling.ScalingPolicy(
-            "WorkerScalingPolicy", autoScalingGroupName: autoScalingGroup.ref, policyType: .targetTrackingScaling,
+            fleet.id("ScalingPolicy"), autoScalingGroupName: autoScalingGroup.ref, policyType: .targetTrackingScaling,
             targetTrackingConfiguration: .init(
                 customizedMetricSpecification: .init(metrics: [
                     .init(
@@ -271,10 +278,5 @@ public struct WorkerFleet: TemplateComponent {
                         label: "Messages waiting per worker", returnData: true),
                 ]),
                 targetValue: .init(backlogPerInstance)))
-    }
-
-    public var templateElements: [TemplateElement] {
-        let parts: [any TemplateComponent] = [securityGroup, launchTemplate, autoScalingGroup, scalingPolicy]
-        return parts.flatMap(\.templateElements)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageryContract
 
 /// Everything the server and the worker read from their environment, validated once at start-up.
 ///
@@ -101,12 +102,12 @@ public struct ImageryConfiguration: Sendable, Equatable {
         readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }
     ) throws(ConfigurationError) -> ImageryConfiguration {
         var environment: [String: String] = [:]
-        if let path = processEnvironment["IMAGERY_ENV_FILE"], !path.isEmpty {
+        if let path = processEnvironment[ImageryContract.Environment.envFile], !path.isEmpty {
             let contents: String
             do {
                 contents = try readFile(path)
             } catch {
-                throw ConfigurationError(problems: ["cannot read IMAGERY_ENV_FILE \(path): \(error.localizedDescription)"])
+                throw ConfigurationError(problems: ["cannot read \(ImageryContract.Environment.envFile) \(path): \(error.localizedDescription)"])
             }
             environment = EnvFile.parse(contents)
         }
@@ -128,27 +129,27 @@ public struct ImageryConfiguration: Sendable, Equatable {
             return number
         }
 
-        let queueURL = required("IMAGERY_QUEUE_URL")
-        let bucket = required("IMAGERY_BUCKET")
-        let table = required("IMAGERY_TABLE")
+        let queueURL = required(ImageryContract.Environment.queueURL)
+        let bucket = required(ImageryContract.Environment.bucket)
+        let table = required(ImageryContract.Environment.table)
         let region = required("AWS_REGION", fallback: "AWS_DEFAULT_REGION")
 
         let defaults = ServerSettings()
         let server = ServerSettings(
-            host: environment["IMAGERY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.host,
-            port: integer("IMAGERY_PORT", default: defaults.port, range: 0...65535),
-            maxUploadBytes: integer("IMAGERY_MAX_UPLOAD_BYTES", default: defaults.maxUploadBytes, range: 1...(1 << 40)),
-            publicDirectory: environment["IMAGERY_PUBLIC_DIR"].flatMap { $0.isEmpty ? nil : $0 },
-            spoolDirectory: environment["IMAGERY_SPOOL_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.spoolDirectory,
-            sweepIntervalSeconds: integer("IMAGERY_SWEEP_INTERVAL_SECONDS", default: defaults.sweepIntervalSeconds, range: 0...86_400),
-            sweepAfterSeconds: integer("IMAGERY_SWEEP_AFTER_SECONDS", default: defaults.sweepAfterSeconds, range: 1...1_209_600))
+            host: environment[ImageryContract.Environment.host].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.host,
+            port: integer(ImageryContract.Environment.port, default: defaults.port, range: 0...65535),
+            maxUploadBytes: integer(ImageryContract.Environment.maxUploadBytes, default: defaults.maxUploadBytes, range: 1...(1 << 40)),
+            publicDirectory: environment[ImageryContract.Environment.publicDirectory].flatMap { $0.isEmpty ? nil : $0 },
+            spoolDirectory: environment[ImageryContract.Environment.spoolDirectory].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.spoolDirectory,
+            sweepIntervalSeconds: integer(ImageryContract.Environment.sweepIntervalSeconds, default: defaults.sweepIntervalSeconds, range: 0...86_400),
+            sweepAfterSeconds: integer(ImageryContract.Environment.sweepAfterSeconds, default: defaults.sweepAfterSeconds, range: 1...1_209_600))
         let workerDefaults = WorkerSettings()
         let worker = WorkerSettings(
-            concurrency: integer("IMAGERY_WORKER_CONCURRENCY", default: workerDefaults.concurrency, range: 1...256),
-            waitTimeSeconds: integer("IMAGERY_WAIT_TIME_SECONDS", default: workerDefaults.waitTimeSeconds, range: 0...20),
-            visibilityTimeoutSeconds: integer("IMAGERY_VISIBILITY_TIMEOUT", default: workerDefaults.visibilityTimeoutSeconds, range: 1...43_200),
-            maxPixels: integer("IMAGERY_MAX_PIXELS", default: workerDefaults.maxPixels, range: 1...Int(Int32.max)),
-            backoffMilliseconds: integer("IMAGERY_BACKOFF_MS", default: workerDefaults.backoffMilliseconds, range: 1...600_000))
+            concurrency: integer(ImageryContract.Environment.workerConcurrency, default: workerDefaults.concurrency, range: 1...256),
+            waitTimeSeconds: integer(ImageryContract.Environment.waitTimeSeconds, default: workerDefaults.waitTimeSeconds, range: 0...20),
+            visibilityTimeoutSeconds: integer(ImageryContract.Environment.visibilityTimeout, default: workerDefaults.visibilityTimeoutSeconds, range: 1...43_200),
+            maxPixels: integer(ImageryContract.Environment.maxPixels, default: workerDefaults.maxPixels, range: 1...Int(Int32.max)),
+            backoffMilliseconds: integer(ImageryContract.Environment.backoffMilliseconds, default: workerDefaults.backoffMilliseconds, range: 1...600_000))
 
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         return ImageryConfiguration(
@@ -164,7 +165,7 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 
     public var description: String {
         "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
-            + "\nSet them in the environment or in the file named by IMAGERY_ENV_FILE (on EC2: /etc/imagery/env; "
+            + "\nSet them in the environment or in the file named by \(ImageryContract.Environment.envFile) (on EC2: /etc/imagery/env; "
             + "locally: `infra outputs --format env` plus AWS_ENDPOINT_URL)."
     }
 }

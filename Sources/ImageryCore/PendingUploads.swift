@@ -1,4 +1,5 @@
 import AWSClient
+import ImageryContract
 import Foundation
 import Logging
 
@@ -17,11 +18,11 @@ import Logging
 /// its conditional write loses). After `maxResends` re-sends the image is marked failed instead,
 /// so an image that can never be processed does not circle through the queue for ever.
 public struct PendingUploads: Sendable {
-    /// Must match the template's index (Imagery's `PendingUploadsIndex`); the contract test checks it.
-    public static let indexName = "PendingUploads"
-    public static let partitionKey = "pending"
+    /// The template's index, from the contract both import.
+    public static let indexName = ImageryContract.PendingUploadsIndex.name
+    public static let partitionKey = ImageryContract.PendingUploadsIndex.partitionKey
     public static let partitionValue = ImageState.uploaded.rawValue
-    public static let sortKey = "pendingSince"
+    public static let sortKey = ImageryContract.PendingUploadsIndex.sortKey
     /// How often the sweeper re-sent this image's message since its upload.
     public static let sweepCount = "sweeps"
 

@@ -1,4 +1,5 @@
 import Foundation
+import ImageryContract
 
 /// Where an image is in its life: created → uploaded → processed, or failed for good.
 public enum ImageState: String, Sendable, Equatable, Codable, CaseIterable {
@@ -125,10 +126,10 @@ public struct ImageRecord: Sendable, Equatable {
     }
 
     /// Where the raw upload of image `id` goes: one key per image, so a retried upload overwrites.
-    public static func rawKey(for id: String) -> String { "upload/\(id)" }
+    public static func rawKey(for id: String) -> String { ImageryContract.Keys.raw(id) }
 
     /// Where the sepia PNG of image `id` goes: deterministic, so a retried job overwrites instead of leaving orphans.
-    public static func processedKey(for id: String) -> String { "processed/\(id).png" }
+    public static func processedKey(for id: String) -> String { ImageryContract.Keys.processed(id) }
 }
 
 /// Image ids are UUIDs; this normalises the text form so that lookups match what was stored.

@@ -1,4 +1,5 @@
 import Foundation
+import ImageryContract
 import Hummingbird
 import AWSClient
 import ImageryCore
@@ -116,7 +117,7 @@ public func serverReadiness(
     }
     guard case .success = tableStatus else { return tableStatus }
 
-    guard let targetGroup = configuration.environment["IMAGERY_TARGET_GROUP_ARN"], !targetGroup.isEmpty else { return .success }
+    guard let targetGroup = configuration.environment[ImageryContract.Environment.targetGroupARN], !targetGroup.isEmpty else { return .success }
     let instanceID: String
     do {
         guard let id = try await currentInstanceID(environment: configuration.environment, transport: metadataTransport) else {

@@ -1,4 +1,5 @@
 import Foundation
+import ImageryContract
 
 /// Finds the directory the page and its assets are served from.
 ///
@@ -33,7 +34,7 @@ public enum PublicDirectory {
 public struct MissingPublicDirectory: Error, Sendable, CustomStringConvertible {
     public var tried: [String]
     public var description: String {
-        "no public directory with index.html found (tried \(tried.joined(separator: ", "))); set IMAGERY_PUBLIC_DIR to the folder "
+        "no public directory with index.html found (tried \(tried.joined(separator: ", "))); set \(ImageryContract.Environment.publicDirectory) to the folder "
             + "holding the page (Sources/ImageryServer/public in the repository)"
     }
 }

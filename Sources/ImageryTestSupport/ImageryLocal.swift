@@ -1,4 +1,5 @@
 import InfraKit
+import ImageryContract
 import AWSClient
 import Foundation
 #if canImport(Glibc)
@@ -58,14 +59,14 @@ public struct ImageryLocalStack: Sendable {
     /// The variables a child process (server or worker binary) needs to use this stack.
     public var childEnvironment: [String: String] {
         var environment = configuration.environment
-        environment["IMAGERY_QUEUE_URL"] = configuration.queueURL
-        environment["IMAGERY_BUCKET"] = configuration.bucket
-        environment["IMAGERY_TABLE"] = configuration.table
+        environment[ImageryContract.Environment.queueURL] = configuration.queueURL
+        environment[ImageryContract.Environment.bucket] = configuration.bucket
+        environment[ImageryContract.Environment.table] = configuration.table
         environment["AWS_REGION"] = configuration.region
-        environment["IMAGERY_WAIT_TIME_SECONDS"] = String(configuration.worker.waitTimeSeconds)
-        environment["IMAGERY_VISIBILITY_TIMEOUT"] = String(configuration.worker.visibilityTimeoutSeconds)
-        environment["IMAGERY_BACKOFF_MS"] = String(configuration.worker.backoffMilliseconds)
-        environment["IMAGERY_WORKER_CONCURRENCY"] = String(configuration.worker.concurrency)
+        environment[ImageryContract.Environment.waitTimeSeconds] = String(configuration.worker.waitTimeSeconds)
+        environment[ImageryContract.Environment.visibilityTimeout] = String(configuration.worker.visibilityTimeoutSeconds)
+        environment[ImageryContract.Environment.backoffMilliseconds] = String(configuration.worker.backoffMilliseconds)
+        environment[ImageryContract.Environment.workerConcurrency] = String(configuration.worker.concurrency)
         return environment
     }
 }

@@ -1,4 +1,5 @@
 import AWSClient
+import ImageryContract
 import Foundation
 
 extension ReadinessSignal {
@@ -21,8 +22,8 @@ extension ReadinessSignal {
         transport: any HTTPTransport, log: @escaping @Sendable (String) -> Void
     ) -> ReadinessSignal {
         var target = environment
-        target["IMAGERY_STACK_NAME"] = stackName
-        target["IMAGERY_SIGNAL_RESOURCE"] = logicalResourceID
+        target[ImageryContract.Environment.stackName] = stackName
+        target[ImageryContract.Environment.signalResource] = logicalResourceID
         let credentials = DefaultCredentials.chain(
             environment: environment, config: SharedConfig.load(environment: environment), transport: transport,
             defaultRegion: region)

@@ -1,4 +1,5 @@
 import AWSClient
+import ImageryContract
 import Foundation
 
 /// Tells CloudFormation that this instance is (or is not) ready, through `SignalResource`.
@@ -16,8 +17,8 @@ public struct ReadinessSignal: Sendable {
 
         /// `IMAGERY_STACK_NAME` and `IMAGERY_SIGNAL_RESOURCE`; `nil` when either is missing (a local run).
         public init?(environment: [String: String]) {
-            guard let stack = environment["IMAGERY_STACK_NAME"], !stack.isEmpty,
-                  let resource = environment["IMAGERY_SIGNAL_RESOURCE"], !resource.isEmpty
+            guard let stack = environment[ImageryContract.Environment.stackName], !stack.isEmpty,
+                  let resource = environment[ImageryContract.Environment.signalResource], !resource.isEmpty
             else { return nil }
             stackName = stack
             logicalResourceID = resource
@@ -70,8 +71,8 @@ public struct ReadinessSignal: Sendable {
     @discardableResult
     public func send(_ status: Status) async -> Outcome {
         guard let target = Target(environment: environment) else {
-            let outcome = Outcome.skipped("IMAGERY_STACK_NAME/IMAGERY_SIGNAL_RESOURCE not set (not launched by the stack)")
-            log("readiness signal skipped: IMAGERY_STACK_NAME/IMAGERY_SIGNAL_RESOURCE not set (not launched by the stack)")
+            let outcome = Outcome.skipped("\(ImageryContract.Environment.stackName)/\(ImageryContract.Environment.signalResource) not set (not launched by the stack)")
+            log("readiness signal skipped: \(ImageryContract.Environment.stackName)/\(ImageryContract.Environment.signalResource) not set (not launched by the stack)")
             return outcome
         }
         if case .failure(let reason) = status { log("startup failed: \(reason)") }

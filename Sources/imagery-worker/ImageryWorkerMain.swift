@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImageryContract
 import Foundation
 import AWSClient
 import ImageProcessing
@@ -21,7 +22,7 @@ struct ImageryWorkerCommand: AsyncParsableCommand {
 /// Consumes the work queue until SIGTERM or SIGINT, then finishes the jobs in flight.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Consume the queue named by IMAGERY_QUEUE_URL (configuration from the environment).")
+        commandName: "run", abstract: "Consume the queue named by \(ImageryContract.Environment.queueURL) (configuration from the environment).")
 
     func run() async throws {
         var logger = Logger(label: "imagery-worker")

@@ -2,15 +2,15 @@ import Testing
 @testable import CloudFormation
 
 @Suite struct RulesTests {
-    let size = Parameter("Size", type: .number)
-    let kind = Parameter("Kind")
+    let size = Parameter<String>("Size", type: .number)
+    let kind = Parameter<String>("Kind")
 
     @Test func rulesRenderAfterParametersInAWSLongFormAndReadBack() throws {
         let template = Template {
             size
             kind
-            Rule("SmallTest", when: .equals(kind.ref() as Expr<String>, "test"),
-                 assert: .contains(["1", "2"], size.ref()), "a test stack has at most 2 instances")
+            Rule("SmallTest", when: .equals(kind.ref, "test"),
+                 assert: .contains(["1", "2"], size.ref), "a test stack has at most 2 instances")
             Rule("Subnets", assertions: [
                 .init(.eachMemberIn(.valueOfAll(.init(rawValue: "AWS::EC2::Subnet::Id"), "VpcId"), .refAll(.init(rawValue: "AWS::EC2::VPC::Id")))),
                 .init(.eachMemberEquals(["a", "a"], Expr<String>.valueOf(kind, "VpcId")), "all in one VPC"),
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func andOrTakeAnyNumberOfPartsNestedInTens() {
-        let parts = (1...23).map { RuleExpression.equals(size.ref() as Expr<String>, String($0)) }
+        let parts = (1...23).map { RuleExpression.equals(size.ref, String($0)) }
         guard case .fn(.or(let top)) = RuleExpression.or(parts).cfnValue else {
             Issue.record("not an Fn::Or")
             return
@@ -66,7 +66,7 @@ import Testing
             size
             Rule("Bad", assert: .equals(Expr<String>.ref("Thing"), "x"), "refers to a resource")
             Rule("Empty", assertions: [])
-            Rule("Unknown", assert: .equals(Expr<String>.valueOf(Parameter("Nope"), "VpcId"), "x"), "unknown parameter")
+            Rule("Unknown", assert: .equals(Expr<String>.valueOf(Parameter<String>("Nope"), "VpcId"), "x"), "unknown parameter")
             Condition("Misplaced", ConditionExpression(cfnValue: .fn(.contains(.list(["1"]), .fn(.ref("Size"))))))
             Bare("Thing")
         }
@@ -81,8 +81,8 @@ import Testing
     @Test func duplicateRuleNamesAreReported() {
         let template = Template {
             size
-            Rule("Same", assert: .not(.equals(size.ref() as Expr<String>, "0")), "x")
-            Rule("Same", assert: .not(.equals(size.ref() as Expr<String>, "1")), "y")
+            Rule("Same", assert: .not(.equals(size.ref, "0")), "x")
+            Rule("Same", assert: .not(.equals(size.ref, "1")), "y")
         }
         #expect(template.validationIssues().map(\.description) == [
             "Rules/Same: duplicate name 'Same' in Rules. Fix: give each entry of Rules its own name.",

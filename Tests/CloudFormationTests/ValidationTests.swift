@@ -14,7 +14,7 @@ struct Bare: Resource {
 
 @Suite struct ValidationTests {
     @Test func validTemplatePasses() throws {
-        let p = Parameter("Size", type: .number)
+        let p = Parameter<String>("Size", type: .number)
         let template = Template {
             p
             Bare("A", ["Size": .fn(.ref("Size")), "Region": .fn(.ref("AWS::Region"))])
@@ -25,7 +25,7 @@ struct Bare: Resource {
 
     @Test func duplicateIdsAreReported() {
         let template = Template {
-            Parameter("Queue")
+            Parameter<String>("Queue")
             Bare("Queue")
             Bare("Queue")
         }

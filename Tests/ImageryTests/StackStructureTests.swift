@@ -125,7 +125,7 @@ import Testing
         let queue = try Support.resource(full, "SQSQueue"), dlq = try Support.resource(full, "SQSDLQueue")
         #expect(queue.property("SqsManagedSseEnabled") == .bool(true) && dlq.property("SqsManagedSseEnabled") == .bool(true))
         #expect(queue.property("ReceiveMessageWaitTimeSeconds") == .int(20))
-        #expect(queue.property("VisibilityTimeout") == .int(ImageryStack.visibilityTimeoutSeconds))
+        #expect(queue.property("VisibilityTimeout") == .int(DataPlane.visibilityTimeoutSeconds))
         #expect(dlq.property("MessageRetentionPeriod") == .int(14 * 24 * 3600))
         let table = try Support.resource(full, "Table")
         #expect(table.property("BillingMode") == "PAY_PER_REQUEST")
@@ -252,7 +252,7 @@ import Testing
         let big = String(repeating: "x", count: 4_096)
         let template = Template {
             for index in 0..<300 {
-                Parameter("P\(index)", description: big)
+                Parameter<String>("P\(index)", description: big)
             }
         }
         do {
@@ -273,7 +273,7 @@ import Testing
         let big = String(repeating: "y", count: 6_000)
         let template = Template {
             for index in 0..<180 {
-                Parameter("P\(index)", description: big)
+                Parameter<String>("P\(index)", description: big)
             }
         }
         #expect(throws: TemplateTooLargeError.self) { try Synthesizer.synthesize(name: "huge", template: template) }

@@ -93,7 +93,7 @@ struct ParameterEvaluator {
     let full = ImageryStack.template()
 
     @Test func bothAutoScalingGroupsDependOnTheGatewayAttachment() throws {
-        for id in [ImageryStack.IDs.serverGroup, ImageryStack.IDs.workerGroup] {
+        for id in ["ServerAutoScalingGroup", "WorkerAutoScalingGroup"] {
             #expect(try Support.resource(full, id).options.dependsOn.contains("VPCGatewayAttachment"), "\(id)")
         }
     }
@@ -115,7 +115,7 @@ struct ParameterEvaluator {
     }
 
     @Test func rollingUpdatesStayValidForEveryAllowedSizeEvenMinEqualToMax() throws {
-        for (group, prefix) in [(ImageryStack.IDs.serverGroup, "Server"), (ImageryStack.IDs.workerGroup, "Worker")] {
+        for (group, prefix) in [("ServerAutoScalingGroup", "Server"), ("WorkerAutoScalingGroup", "Worker")] {
             let policy = try #require(try Support.resource(full, group).options.updatePolicy?.at("AutoScalingRollingUpdate/MinInstancesInService"))
             for high in 1...20 {
                 for low in 1...high {
@@ -133,7 +133,7 @@ struct ParameterEvaluator {
     }
 
     @Test func rollingUpdatesSuspendTheProcessesThatWouldResizeOrReplaceInstances() throws {
-        for id in [ImageryStack.IDs.serverGroup, ImageryStack.IDs.workerGroup] {
+        for id in ["ServerAutoScalingGroup", "WorkerAutoScalingGroup"] {
             let policy = try Support.resource(full, id).options.updatePolicy
             #expect(policy?.at("AutoScalingRollingUpdate/SuspendProcesses")
                 == ["HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification", "ScheduledActions"], "\(id)")
@@ -196,7 +196,7 @@ struct ParameterEvaluator {
 
     @Test func theBucketIsVersionedAndOldVersionsExpire() throws {
         for template in [full, ImageryStack.localTemplate()] {
-            let bucket = try Support.resource(template, ImageryStack.IDs.bucket)
+            let bucket = try Support.resource(template, "Bucket")
             #expect(bucket.property("VersioningConfiguration/Status") == "Enabled")
             #expect(bucket.property("LifecycleConfiguration/Rules/0/Id") == "abort-abandoned-multipart-uploads")
             let rule = try #require(bucket.property("LifecycleConfiguration/Rules/1"))

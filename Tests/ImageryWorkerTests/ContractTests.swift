@@ -1,3 +1,4 @@
+import ImageryContract
 import InfraKit
 import CloudFormation
 import Foundation
@@ -96,11 +97,11 @@ struct ContractTests {
 
     @Test("the sweeper's index is the template's: same name and keys")
     func pendingIndexMatches() throws {
-        #expect(PendingUploads.indexName == PendingUploadsIndex.name)
-        #expect(PendingUploads.partitionKey == PendingUploadsIndex.partitionKey)
-        #expect(PendingUploads.sortKey == PendingUploadsIndex.sortKey)
+        #expect(PendingUploads.indexName == ImageryContract.PendingUploadsIndex.name)
+        #expect(PendingUploads.partitionKey == ImageryContract.PendingUploadsIndex.partitionKey)
+        #expect(PendingUploads.sortKey == ImageryContract.PendingUploadsIndex.sortKey)
         let template = try ImageryApp.app.synthesize("imagery").template
-        let table = try #require(template.resource(ImageryStack.IDs.table))
+        let table = try #require(template.resource("Table"))
         guard case .list(let indexes)? = table.properties["GlobalSecondaryIndexes"], case .object(let index)? = indexes.first else {
             Issue.record("the table has no GlobalSecondaryIndexes")
             return

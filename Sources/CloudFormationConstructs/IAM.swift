@@ -43,27 +43,33 @@ public func policyDocument(_ statements: [PolicyStatement]) -> Value {
 }
 
 /// An EC2 instance role with one inline policy, and the instance profile that hands it to instances.
-public struct InstanceRole: TemplateComponent {
+///
+/// The policy is the list of grants given here, each written where the arrow of the architecture
+/// diagram is: `bucket.grantPut(under: "upload/", sid: "Uploads")` reads "may put under upload/".
+public struct InstanceRole: Construct {
     public let role: IAM.Role
     public let profile: IAM.InstanceProfile
+    /// What the instances may do, in policy order.
     public let statements: [PolicyStatement]
 
     /// - Parameters:
-    ///   - name: logical-id prefix, e.g. `Server` gives `ServerRole` and `ServerInstanceProfile`.
-    ///   - statements: what the instances may do; Session Manager access is added by the caller.
-    public init(_ name: String, statements: [PolicyStatement]) {
-        self.statements = statements
+    ///   - id: `Server` gives `ServerRole`, `ServerInstanceProfile` and the inline policy `server`.
+    ///   - grants: the statements of the inline policy.
+    public init(_ scope: Scope, _ id: String, grants: [PolicyStatement]) {
+        let scope = scope.child(id)
+        statements = grants
         role = IAM.Role(
-            "\(name)Role",
+            scope.id("Role"),
             assumeRolePolicyDocument: policyDocument([
                 PolicyStatement(
                     effect: .allow, principal: ["Service": "ec2.amazonaws.com"], actions: ["sts:AssumeRole"],
                     resources: [] as [Value]),
             ]),
-            policies: [IAM.Role.Policy(policyDocument: policyDocument(statements), policyName: .init(name.lowercased()))]
+            policies: [IAM.Role.Policy(policyDocument: policyDocument(grants), policyName: .init(id.lowercased()))]
         )
-        profile = IAM.InstanceProfile("\(name)InstanceProfile", roles: [role.ref])
+        profile = IAM.InstanceProfile(scope.id("InstanceProfile"), roles: [role.ref])
     }
 
-    public var templateElements: [TemplateElement] { role.templateElements + profile.templateElements }
+    /// The policy statements with this Sid (tests read grants back by Sid).
+    public func statement(_ sid: String) -> PolicyStatement? { statements.first { $0.sid == sid } }
 }

@@ -8,9 +8,9 @@ import CloudFormation
 /// `MinInstancesInService` below `MaxSize`; `minInstancesInService` keeps the minimum in service
 /// and drops to `max - 1` only for a fixed-size group (min == max), which the parameters allow.
 /// (The CDK's default is 0 in service, which would take every instance out at once.)
-public struct FleetSize: TemplateComponent {
-    public let minSize: Parameter
-    public let maxSize: Parameter
+public struct FleetSize: Construct {
+    public let minSize: Parameter<Int>
+    public let maxSize: Parameter<Int>
     /// `<Name>SizeIsFixed`: minimum equals maximum.
     public let isFixed: Condition
     /// `<Name>MinSizeNotOverMaxSize`: refuses a minimum above the maximum before anything changes.
@@ -18,9 +18,11 @@ public struct FleetSize: TemplateComponent {
     public let range: ClosedRange<Int>
 
     /// - Parameters:
-    ///   - name: `Server` or `Worker`: prefixes the parameter, condition and rule names.
+    ///   - id: `Server` gives `ServerMinSize`, `ServerMaxSize`, `ServerSizeIsFixed`, `ServerMinSizeNotOverMaxSize`.
     ///   - what: `server` or `worker`, for descriptions.
-    public init(_ name: String, what: String, defaultMin: Int, defaultMax: Int, range: ClosedRange<Int> = 1...20) {
+    public init(_ scope: Scope, _ id: String, what: String, defaultMin: Int, defaultMax: Int, range: ClosedRange<Int> = 1...20) {
+        let scope = scope.child(id)
+        let name = scope.ownId
         self.range = range
         minSize = Parameter(
             "\(name)MinSize", type: .number, description: "Minimum \(what) instance count (at most \(name)MaxSize).",
@@ -28,7 +30,8 @@ public struct FleetSize: TemplateComponent {
         maxSize = Parameter(
             "\(name)MaxSize", type: .number, description: "Maximum \(what) instance count.",
             default: .int(defaultMax), minValue: range.lowerBound, maxValue: range.upperBound)
-        let min: Expr<String> = minSize.ref(), max: Expr<String> = maxSize.ref()
+        // Rules and conditions compare the parameters' values as the strings CloudFormation passes.
+        let min = Expr<String>.ref(minSize), max = Expr<String>.ref(maxSize)
         isFixed = Condition("\(name)SizeIsFixed", .equals(min, max))
         let clauses = range.map { low -> RuleExpression in
             .and(.equals(min, String(low)), .contains((low...range.upperBound).map { Expr<String>(String($0)) }, max))
@@ -46,10 +49,4 @@ public struct FleetSize: TemplateComponent {
         return .fn(.if(
             isFixed.name, .fn(.select(.fn(.ref(maxSize.logicalId)), .list(oneLess))), .fn(.ref(minSize.logicalId))))
     }
-
-    /// The parameters only; the rule and condition go to their sections through `constraints`.
-    public var templateElements: [TemplateElement] { minSize.templateElements + maxSize.templateElements }
-
-    /// The rule and the condition.
-    public var constraints: [any TemplateComponent] { [rule, isFixed] }
 }

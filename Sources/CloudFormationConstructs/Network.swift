@@ -3,9 +3,12 @@ import CloudFormationResources
 
 /// A VPC with an internet gateway and one public subnet per availability zone.
 ///
+/// With an empty id it creates `VPC`, `InternetGateway`, `SubnetA`, ...; with id `Edge`, `EdgeVPC`,
+/// `EdgeInternetGateway`, `EdgeSubnetA`, ...
+///
 /// As in the book there is no NAT gateway: instances reach AWS APIs over their public IPs, which
 /// keeps the stack free of hourly NAT charges. Security groups, not the subnet, keep them private.
-public struct PublicNetwork: TemplateComponent {
+public struct PublicNetwork: Construct {
     /// One public subnet: its logical-id suffix and CIDR block.
     public struct SubnetSpec: Sendable {
         public let suffix: String
@@ -19,33 +22,34 @@ public struct PublicNetwork: TemplateComponent {
     public let vpc: EC2.VPC
     public let internetGateway: EC2.InternetGateway
     public let gatewayAttachment: EC2.VPCGatewayAttachment
-    public let routeTable: EC2.RouteTable
-    public let internetRoute: EC2.Route
     public let subnets: [EC2.Subnet]
+    public let routeTable: EC2.RouteTable
     public let routeTableAssociations: [EC2.SubnetRouteTableAssociation]
+    public let internetRoute: EC2.Route
     public let networkAcl: EC2.NetworkAcl
-    public let aclEntries: [EC2.NetworkAclEntry]
     public let aclAssociations: [EC2.SubnetNetworkAclAssociation]
+    public let aclEntries: [EC2.NetworkAclEntry]
 
-    public init(cidr: String, subnets specs: [SubnetSpec]) {
-        vpc = EC2.VPC("VPC", cidrBlock: .init(cidr), enableDnsHostnames: true, enableDnsSupport: true)
-        internetGateway = EC2.InternetGateway("InternetGateway")
+    public init(_ scope: Scope, _ id: String, cidr: String, subnets specs: [SubnetSpec]) {
+        let scope = scope.child(id)
+        vpc = EC2.VPC(scope.id("VPC"), cidrBlock: .init(cidr), enableDnsHostnames: true, enableDnsSupport: true)
+        internetGateway = EC2.InternetGateway(scope.id("InternetGateway"))
         gatewayAttachment = EC2.VPCGatewayAttachment(
-            "VPCGatewayAttachment", internetGatewayId: internetGateway.ref, vpcId: vpc.ref)
-        routeTable = EC2.RouteTable("RouteTable", vpcId: vpc.ref)
+            scope.id("VPCGatewayAttachment"), internetGatewayId: internetGateway.ref, vpcId: vpc.ref)
+        routeTable = EC2.RouteTable(scope.id("RouteTable"), vpcId: vpc.ref)
         internetRoute = EC2.Route(
-            "RouteTablePublicInternetRoute", destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.ref,
+            scope.id("RouteTablePublicInternetRoute"), destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.ref,
             routeTableId: routeTable.ref
         ).dependsOn(gatewayAttachment)
-        networkAcl = EC2.NetworkAcl("NetworkAcl", vpcId: vpc.ref)
+        networkAcl = EC2.NetworkAcl(scope.id("NetworkAcl"), vpcId: vpc.ref)
         // Allow-all ACL entries as in the book: security groups do the filtering, and stateless ACL
         // rules would otherwise have to open the ephemeral port range by hand.
         aclEntries = [
             EC2.NetworkAclEntry(
-                "NetworkAclEntryIngress", cidrBlock: "0.0.0.0/0", egress: false, networkAclId: networkAcl.ref,
+                scope.id("NetworkAclEntryIngress"), cidrBlock: "0.0.0.0/0", egress: false, networkAclId: networkAcl.ref,
                 protocol: -1, ruleAction: "allow", ruleNumber: 100),
             EC2.NetworkAclEntry(
-                "NetworkAclEntryEgress", cidrBlock: "0.0.0.0/0", egress: true, networkAclId: networkAcl.ref,
+                scope.id("NetworkAclEntryEgress"), cidrBlock: "0.0.0.0/0", egress: true, networkAclId: networkAcl.ref,
                 protocol: -1, ruleAction: "allow", ruleNumber: 100),
         ]
         var subnets: [EC2.Subnet] = []
@@ -53,13 +57,13 @@ public struct PublicNetwork: TemplateComponent {
         var aclAssociations: [EC2.SubnetNetworkAclAssociation] = []
         for (index, spec) in specs.enumerated() {
             let subnet = EC2.Subnet(
-                "Subnet\(spec.suffix)", availabilityZone: .availabilityZone(index), cidrBlock: .init(spec.cidr),
+                scope.id("Subnet\(spec.suffix)"), availabilityZone: .availabilityZone(index), cidrBlock: .init(spec.cidr),
                 mapPublicIpOnLaunch: false, vpcId: vpc.ref)
             subnets.append(subnet)
             routeAssociations.append(EC2.SubnetRouteTableAssociation(
-                "RouteTableAssociation\(spec.suffix)", routeTableId: routeTable.ref, subnetId: subnet.ref))
+                scope.id("RouteTableAssociation\(spec.suffix)"), routeTableId: routeTable.ref, subnetId: subnet.ref))
             aclAssociations.append(EC2.SubnetNetworkAclAssociation(
-                "SubnetNetworkAclAssociation\(spec.suffix)", networkAclId: networkAcl.ref, subnetId: subnet.ref))
+                scope.id("SubnetNetworkAclAssociation\(spec.suffix)"), networkAclId: networkAcl.ref, subnetId: subnet.ref))
         }
         self.subnets = subnets
         routeTableAssociations = routeAssociations
@@ -68,11 +72,4 @@ public struct PublicNetwork: TemplateComponent {
 
     /// The subnet ids as a list, for load balancers and Auto Scaling groups.
     public var subnetIds: [Expr<String>] { subnets.map(\.ref) }
-
-    public var templateElements: [TemplateElement] {
-        let parts: [any TemplateComponent] = [vpc, internetGateway, gatewayAttachment]
-            + subnets + [routeTable] + routeTableAssociations + [internetRoute, networkAcl]
-            + aclAssociations + aclEntries
-        return parts.flatMap(\.templateElements)
-    }
 }
