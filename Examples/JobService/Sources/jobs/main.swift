@@ -1,0 +1,4 @@
+import InfraCLI
+import JobService
+
+await InfraCLI.main(JobsApp.app)
