@@ -95,7 +95,8 @@ struct Emitter {
                 line("        public var \(Naming.escaped(attribute.swiftName)): \(attribute.type) { .getAtt(logicalId, \(Naming.literal(attribute.getAttName))) }")
             }
         }
-        for decl in r.structs {
+        // A Key/Value tag is the shared `Tag` of the CloudFormation module, not one more copy per resource.
+        for decl in r.structs where !decl.isSharedTag {
             line()
             emitStruct(decl)
         }

@@ -54,6 +54,12 @@ struct StructDecl {
     let name: String
     let doc: String
     var fields: [Field]
+
+    /// `Tag` with exactly a required string `Key` and `Value`: the CloudFormation module's shared `Tag`.
+    var isSharedTag: Bool {
+        name == "Tag" && fields.map(\.schemaName) == ["Key", "Value"] && fields.allSatisfy(\.required)
+            && fields.allSatisfy { $0.type.swiftType == "Expr<String>" }
+    }
 }
 
 struct EnumDecl {

@@ -13,7 +13,7 @@ import TestSupport
         let dlq = SQS.Queue("DeadLetterQueue", messageRetentionPeriod: 1_209_600)
         let queue = SQS.Queue(
             "Queue", redrivePolicy: ["deadLetterTargetArn": Value(dlq.arn), "maxReceiveCount": 10],
-            tags: [SQS.Queue.Tag(key: "app", value: .stackName)], visibilityTimeout: 120)
+            tags: [CloudFormation.Tag(key: "app", value: .stackName)], visibilityTimeout: 120)
         #expect(queue.properties.keys == ["RedrivePolicy", "Tags", "VisibilityTimeout"])
         #expect(queue.properties["VisibilityTimeout"] == .int(120))
         #expect(queue.properties["RedrivePolicy"] == .object([

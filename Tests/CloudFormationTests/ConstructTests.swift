@@ -107,4 +107,15 @@ import Testing
         let listing = jobs.bucket.grantList(under: "results/", sid: "List")
         #expect(listing.condition == ["StringLike": ["s3:prefix": "results/*"]])
     }
+
+    /// One tag value fits every resource whose tags are Key/Value (a compile-time check as much as a test).
+    @Test func everyKeyValueTagIsTheSharedTag() {
+        let tag = CloudFormation.Tag(key: "team", value: .stackName)
+        let queue = SQS.Queue("Q", tags: [tag])
+        let bucket = S3.Bucket("B", tags: [tag])
+        let topic = SNS.Topic("T", tags: [tag])
+        for properties in [queue.properties, bucket.properties, topic.properties] {
+            #expect(properties["Tags"] == [["Key": "team", "Value": .fn(.ref("AWS::StackName"))]])
+        }
+    }
 }

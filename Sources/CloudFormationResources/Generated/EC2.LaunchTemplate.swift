@@ -1688,41 +1688,6 @@ extension EC2 {
             }
         }
 
-        /// The `Tag` property type of `AWS::EC2::LaunchTemplate`.
-        public struct Tag: PropertyStruct {
-            /// `Key`: string. Required.
-            public var key: Expr<String>
-            /// `Value`: string. Required.
-            public var value: Expr<String>
-            private var intrinsicValue: Value?
-
-            public init(
-                key: Expr<String>,
-                value: Expr<String>
-            ) {
-                self.key = key
-                self.value = value
-            }
-
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    key: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
-            public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
-                var o = Object()
-                o.set("Key", key.cfnValue)
-                o.set("Value", value.cfnValue)
-                return .object(o)
-            }
-        }
-
         /// The `TagSpecification` property type of `AWS::EC2::LaunchTemplate`.
         public struct TagSpecification: PropertyStruct {
             /// `ResourceType`: string (one of capacity-block, capacity-manager-data-export, capacity-reservation, capacity-reservation-fleet, carrier-gateway, client-vpn-endpoint, coip-pool, customer-gateway, declarative-policies-report, dedicated-host, dhcp-options, egress-only-internet-gateway, … (107 values)).

@@ -71,41 +71,6 @@ extension EC2 {
         /// `!GetAtt VPC.VpcId`.
         public var vpcId: Expr<String> { .getAtt(logicalId, "VpcId") }
 
-        /// The `Tag` property type of `AWS::EC2::VPC`.
-        public struct Tag: PropertyStruct {
-            /// `Key`: string. Required.
-            public var key: Expr<String>
-            /// `Value`: string. Required.
-            public var value: Expr<String>
-            private var intrinsicValue: Value?
-
-            public init(
-                key: Expr<String>,
-                value: Expr<String>
-            ) {
-                self.key = key
-                self.value = value
-            }
-
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    key: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
-            public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
-                var o = Object()
-                o.set("Key", key.cfnValue)
-                o.set("Value", value.cfnValue)
-                return .object(o)
-            }
-        }
-
         /// Allowed values of `InstanceTenancy`.
         public enum InstanceTenancy: String, Sendable, CaseIterable {
             case dedicated = "dedicated"
