@@ -53,8 +53,8 @@ synth-check: ## Fail if the committed templates/ and packer/ differ from what sy
 schemas: ## Re-dump the CloudFormation resource schemas from cfn-lint (needs Python + cfn-lint)
 	$(PYTHON) scripts/dump-cfn-schemas.py schemas
 
-generate: ## Regenerate Sources/CloudFormationResources/Generated from schemas/
-	$(SWIFT) run cfn-codegen schemas Sources/CloudFormationResources/Generated
+generate: ## Regenerate Sources/Language/CloudFormationResources/Generated from schemas/
+	$(SWIFT) run cfn-codegen schemas Sources/Language/CloudFormationResources/Generated
 
 lint: ## cfn-lint both templates and parse the Packer file with python-hcl2
 	cfn-lint --include-checks I --format parseable -- templates/imagery.yaml templates/imagery-local.yaml
@@ -62,7 +62,7 @@ lint: ## cfn-lint both templates and parse the Packer file with python-hcl2
 
 test: deps ## Install what is missing, then run every test
 	$(SWIFT) build --build-tests
-	$(SWIFT) run cfn-codegen schemas Sources/CloudFormationResources/Generated --check
+	$(SWIFT) run cfn-codegen schemas Sources/Language/CloudFormationResources/Generated --check
 	$(SWIFT) run infra synth --check
 	$(MAKE) lint
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
@@ -117,7 +117,7 @@ bench-synth: bench-deps ## infra synth (release, as make release links it) vs tr
 
 RELEASE_FLAGS := -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)
-PUBLIC_DIR  ?= Sources/ImageryServer/public
+PUBLIC_DIR  ?= Sources/Imagery/ImageryServer/public
 
 release: ## Release builds of imagery-server and imagery-worker, Swift runtime linked statically
 	$(SWIFT) build $(RELEASE_FLAGS) --product imagery-server

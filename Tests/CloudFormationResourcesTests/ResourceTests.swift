@@ -180,7 +180,7 @@ import TestSupport
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
 
-        let committed = Self.packageRoot.appendingPathComponent("Sources/CloudFormationResources/Generated")
+        let committed = Self.packageRoot.appendingPathComponent("Sources/Language/CloudFormationResources/Generated")
         let fm = FileManager.default
         let expected = try fm.contentsOfDirectory(atPath: output.path).sorted()
         let actual = try fm.contentsOfDirectory(atPath: committed.path).filter { $0.hasSuffix(".swift") }.sorted()

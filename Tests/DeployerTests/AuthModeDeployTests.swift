@@ -1,11 +1,11 @@
 import InfraKit
-import AWSClient
+import AWSCore
 import Deployer
 import Foundation
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
-import Imagery
+import ImageryInfrastructure
 import Testing
 import TestSupport
 

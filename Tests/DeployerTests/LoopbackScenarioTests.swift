@@ -1,4 +1,4 @@
-import AWSClient
+import AWSCore
 import Deployer
 import Foundation
 import Testing

@@ -1,8 +1,8 @@
 import InfraKit
-import AWSClient
+import AWSCore
 import Deployer
 import Foundation
-import Imagery
+import ImageryInfrastructure
 import Testing
 import TestSupport
 

@@ -1,7 +1,7 @@
-import AWSClient
+import AWSCore
 import Deployer
 import Foundation
-import Imagery
+import ImageryInfrastructure
 import InfraKit
 import Testing
 

@@ -1,4 +1,4 @@
-import AWSClient
+import AWSCore
 import Foundation
 import ImageryCore
 import ImageryTestSupport

@@ -2,7 +2,7 @@ import ImageryContract
 import InfraKit
 import CloudFormation
 import Foundation
-import Imagery
+import ImageryInfrastructure
 import ImageryCore
 import Testing
 

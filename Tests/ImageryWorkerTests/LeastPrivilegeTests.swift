@@ -1,9 +1,9 @@
 import InfraKit
-import AWSClient
+import AWSCore
 import CloudFormation
 import Foundation
 import ImageProcessing
-import Imagery
+import ImageryInfrastructure
 import ImageryCore
 import ImageryTestSupport
 import Testing
