@@ -128,9 +128,9 @@ let package = Package(
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSCore", "ImageryInfrastructure", "InfraKit", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner", "TestSupport"]),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSSigner", "TestSupport", "FuzzTargets"]),
-        .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "AWSCore", "TestSupport"]),
+        .testTarget(name: "ReadinessTests", dependencies: ["Readiness", "ImageryContract", "AWSCore", "TestSupport"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "CImageCodecs", "FuzzTargets", "TestSupport"]),
-        .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "AWSCore", "TestSupport", "ImageryTestSupport"]),
+        .testTarget(name: "ImageryCoreTests", dependencies: ["ImageryCore", "ImageryContract", "AWSCore", "TestSupport", "ImageryTestSupport"]),
         .testTarget(
             name: "ImageryServerTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import ImageryContract
 import AWSCore
 import Foundation
 import ImageryCore
@@ -105,7 +106,7 @@ struct StateMachineTests {
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    let minimal = ["IMAGERY_QUEUE_URL": "https://q", "IMAGERY_BUCKET": "b", "IMAGERY_TABLE": "t", "AWS_REGION": "eu-west-1"]
+    let minimal = [ImageryContract.Environment.queueURL: "https://q", ImageryContract.Environment.bucket: "b", ImageryContract.Environment.table: "t", "AWS_REGION": "eu-west-1"]
 
     @Test("defaults from a minimal environment")
     func defaults() throws {
@@ -122,7 +123,7 @@ struct ConfigurationTests {
     @Test("every missing or invalid variable is reported at once")
     func problems() {
         do {
-            _ = try ImageryConfiguration.load(environment: ["IMAGERY_PORT": "http", "IMAGERY_WAIT_TIME_SECONDS": "30"])
+            _ = try ImageryConfiguration.load(environment: [ImageryContract.Environment.port: "http", ImageryContract.Environment.waitTimeSeconds: "30"])
             Issue.record("loaded")
         } catch {
             #expect(error.problems.count == 6)
@@ -146,7 +147,7 @@ struct ConfigurationTests {
             IMAGERY_MAX_UPLOAD_BYTES=1000
             """
         let configuration = try ImageryConfiguration.load(
-            environment: ["IMAGERY_ENV_FILE": "/etc/imagery/env", "IMAGERY_TABLE": "override"],
+            environment: [ImageryContract.Environment.envFile: "/etc/imagery/env", ImageryContract.Environment.table: "override"],
             readFile: { path in
                 #expect(path == "/etc/imagery/env")
                 return file
@@ -161,7 +162,7 @@ struct ConfigurationTests {
     func unreadable() {
         struct Missing: Error {}
         #expect(throws: ConfigurationError.self) {
-            try ImageryConfiguration.load(environment: ["IMAGERY_ENV_FILE": "/nope"], readFile: { _ in throw Missing() })
+            try ImageryConfiguration.load(environment: [ImageryContract.Environment.envFile: "/nope"], readFile: { _ in throw Missing() })
         }
     }
 }

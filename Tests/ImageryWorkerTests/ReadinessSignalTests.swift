@@ -1,3 +1,4 @@
+import ImageryContract
 import AWSCore
 import Foundation
 import ImageryCore
@@ -23,8 +24,8 @@ struct ReadinessSignalTests {
 
     static func environment(_ stack: ImageryLocalStack, signals: LoopbackServer, resource: String) -> [String: String] {
         var environment = stack.childEnvironment
-        environment["IMAGERY_STACK_NAME"] = stack.name
-        environment["IMAGERY_SIGNAL_RESOURCE"] = resource
+        environment[ImageryContract.Environment.stackName] = stack.name
+        environment[ImageryContract.Environment.signalResource] = resource
         environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = signals.baseURL
         environment.removeValue(forKey: "AWS_EC2_METADATA_DISABLED")
         environment["AWS_ENDPOINT_URL_CLOUDFORMATION"] = signals.baseURL
@@ -61,8 +62,8 @@ struct ReadinessSignalTests {
         let signals = try Self.signalServer()
         defer { signals.stop() }
         var environment = Self.environment(stack, signals: signals, resource: "ServerAutoScalingGroup")
-        environment["IMAGERY_PORT"] = String(try closedLoopbackPort())
-        environment["IMAGERY_HOST"] = "127.0.0.1"
+        environment[ImageryContract.Environment.port] = String(try closedLoopbackPort())
+        environment[ImageryContract.Environment.host] = "127.0.0.1"
         let (sent, log) = try await Self.run(serverExecutable(), arguments: [], environment: environment, signals: signals)
         #expect(sent == [[
             "Action": "SignalResource", "Version": "2010-05-15", "StackName": stack.name,
@@ -75,9 +76,9 @@ struct ReadinessSignalTests {
         let signals = try Self.signalServer()
         defer { signals.stop() }
         var environment = Self.environment(stack, signals: signals, resource: "ServerAutoScalingGroup")
-        environment["IMAGERY_PORT"] = String(try closedLoopbackPort())
-        environment["IMAGERY_HOST"] = "127.0.0.1"
-        environment["IMAGERY_TABLE"] = "no-such-table"
+        environment[ImageryContract.Environment.port] = String(try closedLoopbackPort())
+        environment[ImageryContract.Environment.host] = "127.0.0.1"
+        environment[ImageryContract.Environment.table] = "no-such-table"
         let (sent, log) = try await Self.run(serverExecutable(), arguments: [], environment: environment, signals: signals)
         #expect(sent.map { $0["Status"] } == ["FAILURE"], "\(log)")
         #expect(log.contains("startup failed: table no-such-table is unreachable"), "\(log)")
@@ -100,7 +101,7 @@ struct ReadinessSignalTests {
         let signals = try Self.signalServer()
         defer { signals.stop() }
         var environment = Self.environment(stack, signals: signals, resource: "WorkerAutoScalingGroup")
-        environment["IMAGERY_QUEUE_URL"] = stack.configuration.queueURL + "-missing"
+        environment[ImageryContract.Environment.queueURL] = stack.configuration.queueURL + "-missing"
         let (sent, log) = try await Self.run(nil, arguments: ["run"], environment: environment, signals: signals)
         #expect(sent.map { $0["Status"] } == ["FAILURE"], "\(log)")
         #expect(log.contains("is unreachable"), "\(log)")

@@ -1,3 +1,4 @@
+import ImageryContract
 import AWSCore
 import Foundation
 import ImageryTestSupport
@@ -59,10 +60,10 @@ struct ServerReadinessTests {
         environment.merge([
             "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1",
             "AWS_ENDPOINT_URL": server.baseURL, "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
-            "IMAGERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/imagery-SQSQueue-1A2B", "IMAGERY_BUCKET": "imagery-bucket-1a2b",
-            "IMAGERY_TABLE": "imagery-Table-1A2B", "IMAGERY_STACK_NAME": "imagery", "IMAGERY_SIGNAL_RESOURCE": "ServerAutoScalingGroup",
-            "IMAGERY_TARGET_GROUP_ARN": targetGroup, "IMAGERY_HOST": "127.0.0.1", "IMAGERY_PORT": String(try closedLoopbackPort()),
-            "IMAGERY_SWEEP_INTERVAL_SECONDS": "0",
+            ImageryContract.Environment.queueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/imagery-SQSQueue-1A2B", ImageryContract.Environment.bucket: "imagery-bucket-1a2b",
+            ImageryContract.Environment.table: "imagery-Table-1A2B", ImageryContract.Environment.stackName: "imagery", ImageryContract.Environment.signalResource: "ServerAutoScalingGroup",
+            ImageryContract.Environment.targetGroupARN: targetGroup, ImageryContract.Environment.host: "127.0.0.1", ImageryContract.Environment.port: String(try closedLoopbackPort()),
+            ImageryContract.Environment.sweepIntervalSeconds: "0",
         ]) { $1 }
         return environment
     }
@@ -140,9 +141,9 @@ struct WorkerReadinessTests {
             .respond(status: 200, headers: [("Content-Type", "application/x-amz-json-1.0")], body: "{}"),
         ])
         var environment = try ServerReadinessTests.environment(server)
-        environment["IMAGERY_SIGNAL_RESOURCE"] = "WorkerAutoScalingGroup"
-        environment["IMAGERY_WAIT_TIME_SECONDS"] = "0"
-        environment["IMAGERY_BACKOFF_MS"] = "50"
+        environment[ImageryContract.Environment.signalResource] = "WorkerAutoScalingGroup"
+        environment[ImageryContract.Environment.waitTimeSeconds] = "0"
+        environment[ImageryContract.Environment.backoffMilliseconds] = "50"
         let child = try WorkerProcess(executable: try workerExecutable(), arguments: ["run"], environment: environment)
         try await eventually(timeout: .seconds(30), "a SignalResource call") { !ServerReadinessTests.calls(server, "SignalResource").isEmpty }
         try await Task.sleep(for: .seconds(1))

@@ -1,3 +1,4 @@
+import ImageryContract
 import Foundation
 import Testing
 
@@ -8,14 +9,14 @@ struct StartupTests {
     static let environment = [
         "PATH": "/usr/bin:/bin",
         "IMAGERY_LIBCURL": "/nonexistent/libcurl.so.4",
-        "IMAGERY_QUEUE_URL": "http://127.0.0.1:9/000000000000/imagery",
-        "IMAGERY_BUCKET": "imagery-test",
-        "IMAGERY_TABLE": "imagery-test",
+        ImageryContract.Environment.queueURL: "http://127.0.0.1:9/000000000000/imagery",
+        ImageryContract.Environment.bucket: "imagery-test",
+        ImageryContract.Environment.table: "imagery-test",
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_EC2_METADATA_DISABLED": "true",
-        "IMAGERY_PORT": "0",
+        ImageryContract.Environment.port: "0",
     ]
 
     @Test("imagery-server and imagery-worker exit 1 and name the missing library", arguments: ["imagery-server", "imagery-worker"])

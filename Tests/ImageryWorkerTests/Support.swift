@@ -1,3 +1,4 @@
+import ImageryContract
 import AWSCore
 import Foundation
 #if canImport(FoundationNetworking)
@@ -181,10 +182,10 @@ final class RunningBinaries: Sendable {
         }
         let port = try closedLoopbackPort()
         var serverEnvironment = environment(serverCredentials)
-        serverEnvironment["IMAGERY_HOST"] = "127.0.0.1"
-        serverEnvironment["IMAGERY_PORT"] = String(port)
+        serverEnvironment[ImageryContract.Environment.host] = "127.0.0.1"
+        serverEnvironment[ImageryContract.Environment.port] = String(port)
         // The working tree's page, not an installed copy in /opt/imagery/public.
-        serverEnvironment["IMAGERY_PUBLIC_DIR"] = PublicDirectory.repository
+        serverEnvironment[ImageryContract.Environment.publicDirectory] = PublicDirectory.repository
         let baseURL = try #require(URL(string: "http://127.0.0.1:\(port)"))
         let server = try WorkerProcess(executable: try serverExecutable(), arguments: [], environment: serverEnvironment)
         let worker = try WorkerProcess(arguments: ["run"], environment: environment(workerCredentials))

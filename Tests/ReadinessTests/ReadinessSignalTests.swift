@@ -1,3 +1,4 @@
+import ImageryContract
 import AWSCore
 import Foundation
 import Readiness
@@ -35,7 +36,7 @@ final class LogLines: @unchecked Sendable {
 
     func signal(_ server: LoopbackServer, environment extra: [String: String] = [:], log: LogLines) -> ReadinessSignal {
         var environment = [
-            "IMAGERY_STACK_NAME": "imagery", "IMAGERY_SIGNAL_RESOURCE": "ServerAutoScalingGroup",
+            ImageryContract.Environment.stackName: "imagery", ImageryContract.Environment.signalResource: "ServerAutoScalingGroup",
             "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
         ]
         environment.merge(extra) { $1 }
@@ -118,7 +119,7 @@ final class LogLines: @unchecked Sendable {
         let server = try makeServer()
         defer { server.stop() }
         let log = LogLines()
-        let outcome = await signal(server, environment: ["IMAGERY_STACK_NAME": ""], log: log).send(.success)
+        let outcome = await signal(server, environment: [ImageryContract.Environment.stackName: ""], log: log).send(.success)
         guard case .skipped = outcome else {
             Issue.record("expected skipped, got \(outcome)")
             return

@@ -29,6 +29,8 @@ public enum ImageryContract {
         public static let visibilityTimeout = "IMAGERY_VISIBILITY_TIMEOUT"
         public static let maxPixels = "IMAGERY_MAX_PIXELS"
         public static let backoffMilliseconds = "IMAGERY_BACKOFF_MS"
+        /// Where Packer's provisioner finds the staged binaries (read by packer/files/provision.sh).
+        public static let stage = "IMAGERY_STAGE"
     }
 
     /// Where images live in the bucket. The IAM policies grant each process exactly these prefixes.

@@ -1,14 +1,12 @@
+import ImageryContract
 import InfraKit
 
 /// The Imagery app: the whole system and the data plane alone, as `infra` deploys them.
 public enum ImageryApp {
     /// Outputs a local run of the server and worker reads, and the variables it reads them from.
-    public static let environment: [EnvironmentBinding] = [
-        EnvironmentBinding(output: "QueueUrl", variable: "IMAGERY_QUEUE_URL"),
-        EnvironmentBinding(output: "BucketName", variable: "IMAGERY_BUCKET"),
-        EnvironmentBinding(output: "TableName", variable: "IMAGERY_TABLE"),
-        EnvironmentBinding(output: "DeadLetterQueueUrl", variable: "IMAGERY_DLQ_URL"),
-    ]
+    public static let environment: [EnvironmentBinding] = ImageryContract.Outputs.environment.map {
+        EnvironmentBinding(output: $0.output, variable: $0.variable)
+    }
 
     /// The AMI the instances boot, from `make ami`'s Packer manifest unless `--image-id` names one.
     static let imageId = ParameterSource.packerManifestAMI("ImageId") { region, path in

@@ -1,3 +1,4 @@
+import ImageryContract
 import Packer
 
 /// The Packer template that bakes `imagery-server` and `imagery-worker` into an AMI.
@@ -80,7 +81,7 @@ public enum ImageryPacker {
                     FileProvisioner(source: "${path.root}/build/", destination: stageDirectory),
                     ShellProvisioner(
                         script: "${path.root}/build/provision.sh",
-                        environmentVars: ["DEBIAN_FRONTEND=noninteractive", "IMAGERY_STAGE=\(stageDirectory)"],
+                        environmentVars: ["DEBIAN_FRONTEND=noninteractive", "\(ImageryContract.Environment.stage)=\(stageDirectory)"],
                         executeCommand: executeCommand
                     ),
                 ],
