@@ -63,7 +63,12 @@ struct SweeperTests {
         _ = try await stack.aws.sqs.sendMessage(queueURL: stack.configuration.queueURL, body: ProcessingMessage(imageId: id).encoded())
         let sweeper = PendingUploads(aws: stack.aws, configuration: stack.configuration, minimumAge: .seconds(300), logger: Self.quiet)
         #expect(try await sweeper.sweep().resent == [id])
-        let worker = InProcessWorker(configuration: stack.configuration)
+        // One job at a time: with two, both duplicates race to the conditional UpdateItem, and moto's server
+        // (threads without a lock per item) can let both conditions pass, which DynamoDB never does. The
+        // race itself is the version condition's job, checked against moto's single writes elsewhere.
+        var configuration = stack.configuration
+        configuration.worker.concurrency = 1
+        let worker = InProcessWorker(configuration: configuration)
         try await eventually("two outcomes") { await worker.log.outcomes.count == 2 }
         try await worker.stop()
         let outcomes = await worker.log.outcomes
