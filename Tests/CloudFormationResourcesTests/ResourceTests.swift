@@ -93,22 +93,20 @@ import TestSupport
         ]))
     }
 
-    @Test func structsCanStandForIntrinsics() {
-        let noValue = S3.Bucket.BucketEncryption.intrinsic(Expr<String>.noValue)
-        #expect(noValue.cfnValue == .fn(.ref("AWS::NoValue")))
-        let conditional = S3.Bucket.BucketEncryption.intrinsic(Value.fn(.if(
-            "Encrypt",
-            .object(["ServerSideEncryptionConfiguration": .list([])]),
-            .fn(.ref("AWS::NoValue")))))
-        let bucket = S3.Bucket("Bucket", bucketEncryption: conditional)
-        guard case .fn(.if(let name, _, let whenFalse)) = bucket.properties["BucketEncryption"] else {
-            Issue.record("expected !If, got \(String(describing: bucket.properties["BucketEncryption"]))")
+    /// A struct-typed property set to an intrinsic: an override by path, not a struct with placeholder fields.
+    @Test func structPropertiesTakeIntrinsicsByOverride() {
+        let encryption = S3.Bucket.BucketEncryption(serverSideEncryptionConfiguration: [
+            .init(serverSideEncryptionByDefault: .init(sseAlgorithm: .aes256)),
+        ])
+        let bucket = S3.Bucket("Bucket", bucketEncryption: encryption)
+            .overriding("BucketEncryption", with: Value.fn(.if("Encrypt", encryption.cfnValue, .fn(.ref("AWS::NoValue")))))
+        guard case .fn(.if(let name, let whenTrue, let whenFalse)) = bucket.declaration.properties["BucketEncryption"] else {
+            Issue.record("expected !If, got \(String(describing: bucket.declaration.properties["BucketEncryption"]))")
             return
         }
         #expect(name == "Encrypt")
+        #expect(whenTrue == encryption.cfnValue)
         #expect(whenFalse == .fn(.ref("AWS::NoValue")))
-        // An intrinsic struct differs from a literal one even though placeholders fill its fields.
-        #expect(noValue != S3.Bucket.BucketEncryption(serverSideEncryptionConfiguration: Expr(raw: .null)))
     }
 
     @Test func imageryStackShapes() {

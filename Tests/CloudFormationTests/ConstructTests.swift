@@ -118,4 +118,26 @@ import Testing
             #expect(properties["Tags"] == [["Key": "team", "Value": .fn(.ref("AWS::StackName"))]])
         }
     }
+
+    /// A property struct is only ever a value: an intrinsic that stands for one goes in a `ListItem`, or
+    /// overrides the property by path.
+    @Test func intrinsicsStandInForStructsWithoutPlaceholders() {
+        let hasCertificate = Condition("HasCertificate", .not(.equals(Parameter<String>("Cert").ref, "")))
+        let forward = ElasticLoadBalancingV2.Listener.Action(targetGroupArn: "tg", type: .forward)
+        let redirect = ElasticLoadBalancingV2.Listener.Action(
+            redirectConfig: .init(port: "443", protocol: "HTTPS", statusCode: .http301), type: .redirect)
+        let listener = ElasticLoadBalancingV2.Listener(
+            "Listener", defaultActions: .items(.if(hasCertificate, redirect, forward)), loadBalancerArn: "lb", port: 80)
+        #expect(listener.properties["DefaultActions"] == [.fn(.if("HasCertificate", redirect.cfnValue, forward.cfnValue))])
+        let optional = ElasticLoadBalancingV2.Listener(
+            "Other", defaultActions: .items(ListItem(forward), .when(hasCertificate, redirect)), loadBalancerArn: "lb")
+        #expect(optional.properties["DefaultActions"] == [forward.cfnValue, .fn(.if("HasCertificate", redirect.cfnValue, .fn(.ref("AWS::NoValue"))))])
+
+        let template = EC2.LaunchTemplate("LT", launchTemplateData: .init(imageId: "ami-1"))
+            .overriding("LaunchTemplateData.MetadataOptions", with: Expr<String>.if(hasCertificate, "a", .noValue))
+        #expect(template.declaration.properties["LaunchTemplateData"] == [
+            "ImageId": "ami-1", "MetadataOptions": .fn(.if("HasCertificate", "a", .fn(.ref("AWS::NoValue")))),
+        ])
+        #expect(template.declaration.options.propertyOverrides.isEmpty)
+    }
 }

@@ -175,7 +175,7 @@ public struct LoadBalancedFleet: Construct {
             redirectConfig: .init(port: "443", protocol: "HTTPS", statusCode: .http301), type: .redirect)
         httpListener = ElasticLoadBalancingV2.Listener(
             lb.id("Listener"),
-            defaultActions: [.intrinsic(Value.fn(.if(hasCertificate.name, redirect.cfnValue, forward.cfnValue)))],
+            defaultActions: .items(.if(hasCertificate, redirect, forward)),
             loadBalancerArn: loadBalancer.ref, port: 80, protocol: .http)
         httpsListener = ElasticLoadBalancingV2.Listener(
             lb.id("HttpsListener"),

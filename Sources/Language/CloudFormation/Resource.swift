@@ -7,6 +7,8 @@ public struct ResourceOptions: Sendable, Equatable {
     public var updatePolicy: Value?
     public var condition: String?
     public var metadata: Value?
+    /// Properties set by path over the typed fields (`Resource.overriding`), applied in order.
+    public var propertyOverrides: [Object.Entry] = []
 
     public init() {}
 }
@@ -46,7 +48,13 @@ public protocol Resource: TemplateComponent, Referenceable {
 
 extension Resource {
     public var declaration: ResourceDeclaration {
-        ResourceDeclaration(logicalId: logicalId, type: Self.resourceType, properties: properties, options: options)
+        var merged = properties
+        for override in options.propertyOverrides {
+            merged = merged.setting(path: override.key.split(separator: ".").map(String.init), to: override.value)
+        }
+        var declared = options
+        declared.propertyOverrides = []
+        return ResourceDeclaration(logicalId: logicalId, type: Self.resourceType, properties: merged, options: declared)
     }
 
     public var templateElements: [TemplateElement] { [.resource(declaration)] }

@@ -120,3 +120,19 @@ extension Bool: ValueRepresentable { public var cfnValue: Value { .bool(self) } 
 extension Array: ValueRepresentable where Element: ValueRepresentable {
     public var cfnValue: Value { .list(map { $0.cfnValue }) }
 }
+
+extension Object {
+    /// A copy with the value at `path` (keys from the top) replaced, creating objects on the way.
+    func setting(path: [String], to value: Value) -> Object {
+        guard let first = path.first else { return self }
+        var copy = self
+        if path.count == 1 {
+            copy.set(first, value)
+        } else if case .object(let inner)? = self[first] {
+            copy.set(first, .object(inner.setting(path: Array(path.dropFirst()), to: value)))
+        } else {
+            copy.set(first, .object(Object().setting(path: Array(path.dropFirst()), to: value)))
+        }
+        return copy
+    }
+}

@@ -145,7 +145,6 @@ struct Emitter {
             line("            /// \(field.doc)")
             line("            public var \(Naming.escaped(field.swiftName)): \(field.type.swiftType)\(field.required ? "" : "?")")
         }
-        line("            private var intrinsicValue: Value?")
         line()
         if s.fields.isEmpty {
             line("            public init() {}")
@@ -164,25 +163,7 @@ struct Emitter {
             line("            }")
         }
         line()
-        line("            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.")
-        line("            public static func intrinsic(_ value: some ValueRepresentable) -> Self {")
-        let required = s.fields.filter(\.required)
-        if required.isEmpty {
-            line("                var result = Self()")
-        } else {
-            line("                var result = Self(")
-            for (index, field) in required.enumerated() {
-                let comma = index == required.count - 1 ? "" : ","
-                line("                    \(Naming.label(field.swiftName)): \(field.type.placeholder)\(comma)")
-            }
-            line("                )")
-        }
-        line("                result.intrinsicValue = value.cfnValue")
-        line("                return result")
-        line("            }")
-        line()
         line("            public var cfnValue: Value {")
-        line("                if let intrinsicValue { return intrinsicValue }")
         if s.fields.isEmpty {
             line("                return .object(Object())")
         } else {

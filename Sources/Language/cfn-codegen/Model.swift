@@ -20,15 +20,6 @@ indirect enum TypeRef: Equatable {
         }
     }
 
-    /// A placeholder for a required field of a struct that stands for an intrinsic.
-    var placeholder: String {
-        switch self {
-        case .scalar, .enumeration, .array: "Expr(raw: .null)"
-        case .structure(let name): "\(name).intrinsic(Value.null)"
-        case .value: "Value.null"
-        }
-    }
-
     /// A short description for doc comments.
     var summary: String {
         switch self {

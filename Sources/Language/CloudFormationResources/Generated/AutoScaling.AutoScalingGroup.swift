@@ -224,7 +224,6 @@ extension AutoScaling {
             public var max: Expr<Int>?
             /// `Min`: integer (minimum 0).
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -234,15 +233,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -256,7 +247,6 @@ extension AutoScaling {
             public var max: Expr<Int>?
             /// `Min`: integer (minimum 0).
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -266,15 +256,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -286,7 +268,6 @@ extension AutoScaling {
         public struct AvailabilityZoneDistribution: PropertyStruct {
             /// `CapacityDistributionStrategy`: `CapacityDistributionStrategy`.
             public var capacityDistributionStrategy: Expr<CapacityDistributionStrategy>?
-            private var intrinsicValue: Value?
 
             public init(
                 capacityDistributionStrategy: Expr<CapacityDistributionStrategy>? = nil
@@ -294,15 +275,7 @@ extension AutoScaling {
                 self.capacityDistributionStrategy = capacityDistributionStrategy
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = capacityDistributionStrategy { o.set("CapacityDistributionStrategy", value.cfnValue) }
                 return .object(o)
@@ -315,7 +288,6 @@ extension AutoScaling {
             public var impairedZoneHealthCheckBehavior: Expr<ImpairedZoneHealthCheckBehavior>
             /// `ZonalShiftEnabled`: boolean. Required.
             public var zonalShiftEnabled: Expr<Bool>
-            private var intrinsicValue: Value?
 
             public init(
                 impairedZoneHealthCheckBehavior: Expr<ImpairedZoneHealthCheckBehavior>,
@@ -325,18 +297,7 @@ extension AutoScaling {
                 self.zonalShiftEnabled = zonalShiftEnabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    impairedZoneHealthCheckBehavior: Expr(raw: .null),
-                    zonalShiftEnabled: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("ImpairedZoneHealthCheckBehavior", impairedZoneHealthCheckBehavior.cfnValue)
                 o.set("ZonalShiftEnabled", zonalShiftEnabled.cfnValue)
@@ -350,7 +311,6 @@ extension AutoScaling {
             public var max: Expr<Int>?
             /// `Min`: integer (minimum 0).
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -360,15 +320,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -380,7 +332,6 @@ extension AutoScaling {
         public struct BaselinePerformanceFactorsRequest: PropertyStruct {
             /// `Cpu`: `CpuPerformanceFactorRequest`.
             public var cpu: CpuPerformanceFactorRequest?
-            private var intrinsicValue: Value?
 
             public init(
                 cpu: CpuPerformanceFactorRequest? = nil
@@ -388,15 +339,7 @@ extension AutoScaling {
                 self.cpu = cpu
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = cpu { o.set("Cpu", value.cfnValue) }
                 return .object(o)
@@ -409,7 +352,6 @@ extension AutoScaling {
             public var capacityReservationPreference: Expr<CapacityReservationPreference>
             /// `CapacityReservationTarget`: `CapacityReservationTarget`.
             public var capacityReservationTarget: CapacityReservationTarget?
-            private var intrinsicValue: Value?
 
             public init(
                 capacityReservationPreference: Expr<CapacityReservationPreference>,
@@ -419,17 +361,7 @@ extension AutoScaling {
                 self.capacityReservationTarget = capacityReservationTarget
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    capacityReservationPreference: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("CapacityReservationPreference", capacityReservationPreference.cfnValue)
                 if let value = capacityReservationTarget { o.set("CapacityReservationTarget", value.cfnValue) }
@@ -443,7 +375,6 @@ extension AutoScaling {
             public var capacityReservationIds: Expr<[Expr<String>]>?
             /// `CapacityReservationResourceGroupArns`: list of string.
             public var capacityReservationResourceGroupArns: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 capacityReservationIds: Expr<[Expr<String>]>? = nil,
@@ -453,15 +384,7 @@ extension AutoScaling {
                 self.capacityReservationResourceGroupArns = capacityReservationResourceGroupArns
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = capacityReservationIds { o.set("CapacityReservationIds", value.cfnValue) }
                 if let value = capacityReservationResourceGroupArns { o.set("CapacityReservationResourceGroupArns", value.cfnValue) }
@@ -473,7 +396,6 @@ extension AutoScaling {
         public struct CpuPerformanceFactorRequest: PropertyStruct {
             /// `References`: list of `PerformanceFactorReferenceRequest`.
             public var references: Expr<[PerformanceFactorReferenceRequest]>?
-            private var intrinsicValue: Value?
 
             public init(
                 references: Expr<[PerformanceFactorReferenceRequest]>? = nil
@@ -481,15 +403,7 @@ extension AutoScaling {
                 self.references = references
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = references { o.set("References", value.cfnValue) }
                 return .object(o)
@@ -500,7 +414,6 @@ extension AutoScaling {
         public struct InstanceLifecyclePolicy: PropertyStruct {
             /// `RetentionTriggers`: `RetentionTriggers`.
             public var retentionTriggers: RetentionTriggers?
-            private var intrinsicValue: Value?
 
             public init(
                 retentionTriggers: RetentionTriggers? = nil
@@ -508,15 +421,7 @@ extension AutoScaling {
                 self.retentionTriggers = retentionTriggers
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = retentionTriggers { o.set("RetentionTriggers", value.cfnValue) }
                 return .object(o)
@@ -529,7 +434,6 @@ extension AutoScaling {
             public var maxHealthyPercentage: Expr<Int>?
             /// `MinHealthyPercentage`: integer (minimum -1; maximum 100).
             public var minHealthyPercentage: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 maxHealthyPercentage: Expr<Int>? = nil,
@@ -539,15 +443,7 @@ extension AutoScaling {
                 self.minHealthyPercentage = minHealthyPercentage
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = maxHealthyPercentage { o.set("MaxHealthyPercentage", value.cfnValue) }
                 if let value = minHealthyPercentage { o.set("MinHealthyPercentage", value.cfnValue) }
@@ -607,7 +503,6 @@ extension AutoScaling {
             public var totalLocalStorageGB: TotalLocalStorageGBRequest?
             /// `VCpuCount`: `VCpuCountRequest`. Required.
             public var vCpuCount: VCpuCountRequest
-            private var intrinsicValue: Value?
 
             public init(
                 acceleratorCount: AcceleratorCountRequest? = nil,
@@ -663,18 +558,7 @@ extension AutoScaling {
                 self.vCpuCount = vCpuCount
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    memoryMiB: MemoryMiBRequest.intrinsic(Value.null),
-                    vCpuCount: VCpuCountRequest.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = acceleratorCount { o.set("AcceleratorCount", value.cfnValue) }
                 if let value = acceleratorManufacturers { o.set("AcceleratorManufacturers", value.cfnValue) }
@@ -719,7 +603,6 @@ extension AutoScaling {
             public var spotInstancePools: Expr<Int>?
             /// `SpotMaxPrice`: string.
             public var spotMaxPrice: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 onDemandAllocationStrategy: Expr<String>? = nil,
@@ -737,15 +620,7 @@ extension AutoScaling {
                 self.spotMaxPrice = spotMaxPrice
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = onDemandAllocationStrategy { o.set("OnDemandAllocationStrategy", value.cfnValue) }
                 if let value = onDemandBaseCapacity { o.set("OnDemandBaseCapacity", value.cfnValue) }
@@ -763,7 +638,6 @@ extension AutoScaling {
             public var launchTemplateSpecification: LaunchTemplateSpecification
             /// `Overrides`: list of `LaunchTemplateOverrides`.
             public var overrides: Expr<[LaunchTemplateOverrides]>?
-            private var intrinsicValue: Value?
 
             public init(
                 launchTemplateSpecification: LaunchTemplateSpecification,
@@ -773,17 +647,7 @@ extension AutoScaling {
                 self.overrides = overrides
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    launchTemplateSpecification: LaunchTemplateSpecification.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("LaunchTemplateSpecification", launchTemplateSpecification.cfnValue)
                 if let value = overrides { o.set("Overrides", value.cfnValue) }
@@ -803,7 +667,6 @@ extension AutoScaling {
             public var launchTemplateSpecification: LaunchTemplateSpecification?
             /// `WeightedCapacity`: string.
             public var weightedCapacity: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 imageId: Expr<String>? = nil,
@@ -819,15 +682,7 @@ extension AutoScaling {
                 self.weightedCapacity = weightedCapacity
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = imageId { o.set("ImageId", value.cfnValue) }
                 if let value = instanceRequirements { o.set("InstanceRequirements", value.cfnValue) }
@@ -846,7 +701,6 @@ extension AutoScaling {
             public var launchTemplateName: Expr<String>?
             /// `Version`: string. Required.
             public var version: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 launchTemplateId: Expr<String>? = nil,
@@ -858,17 +712,7 @@ extension AutoScaling {
                 self.version = version
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    version: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = launchTemplateId { o.set("LaunchTemplateId", value.cfnValue) }
                 if let value = launchTemplateName { o.set("LaunchTemplateName", value.cfnValue) }
@@ -893,7 +737,6 @@ extension AutoScaling {
             public var notificationTargetARN: Expr<String>?
             /// `RoleARN`: string.
             public var roleARN: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 defaultResult: Expr<String>? = nil,
@@ -913,18 +756,7 @@ extension AutoScaling {
                 self.roleARN = roleARN
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    lifecycleHookName: Expr(raw: .null),
-                    lifecycleTransition: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = defaultResult { o.set("DefaultResult", value.cfnValue) }
                 if let value = heartbeatTimeout { o.set("HeartbeatTimeout", value.cfnValue) }
@@ -943,7 +775,6 @@ extension AutoScaling {
             public var max: Expr<Double>?
             /// `Min`: number (minimum 0).
             public var min: Expr<Double>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Double>? = nil,
@@ -953,15 +784,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -975,7 +798,6 @@ extension AutoScaling {
             public var max: Expr<Int>?
             /// `Min`: integer (minimum 0).
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -985,15 +807,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1007,7 +821,6 @@ extension AutoScaling {
             public var granularity: Expr<String>
             /// `Metrics`: list of string.
             public var metrics: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 granularity: Expr<String>,
@@ -1017,17 +830,7 @@ extension AutoScaling {
                 self.metrics = metrics
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    granularity: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Granularity", granularity.cfnValue)
                 if let value = metrics { o.set("Metrics", value.cfnValue) }
@@ -1041,7 +844,6 @@ extension AutoScaling {
             public var instancesDistribution: InstancesDistribution?
             /// `LaunchTemplate`: `LaunchTemplate`. Required.
             public var launchTemplate: LaunchTemplate
-            private var intrinsicValue: Value?
 
             public init(
                 instancesDistribution: InstancesDistribution? = nil,
@@ -1051,17 +853,7 @@ extension AutoScaling {
                 self.launchTemplate = launchTemplate
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    launchTemplate: LaunchTemplate.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = instancesDistribution { o.set("InstancesDistribution", value.cfnValue) }
                 o.set("LaunchTemplate", launchTemplate.cfnValue)
@@ -1075,7 +867,6 @@ extension AutoScaling {
             public var max: Expr<Double>?
             /// `Min`: number (minimum 0).
             public var min: Expr<Double>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Double>? = nil,
@@ -1085,15 +876,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1107,7 +890,6 @@ extension AutoScaling {
             public var max: Expr<Int>?
             /// `Min`: integer (minimum 0).
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -1117,15 +899,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1139,7 +913,6 @@ extension AutoScaling {
             public var notificationTypes: Expr<[Expr<String>]>?
             /// `TopicARN`: JSON value. Required.
             public var topicARN: Value
-            private var intrinsicValue: Value?
 
             public init(
                 notificationTypes: Expr<[Expr<String>]>? = nil,
@@ -1149,17 +922,7 @@ extension AutoScaling {
                 self.topicARN = topicARN
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    topicARN: Value.null
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = notificationTypes { o.set("NotificationTypes", value.cfnValue) }
                 o.set("TopicARN", topicARN.cfnValue)
@@ -1171,7 +934,6 @@ extension AutoScaling {
         public struct PerformanceFactorReferenceRequest: PropertyStruct {
             /// `InstanceFamily`: string.
             public var instanceFamily: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 instanceFamily: Expr<String>? = nil
@@ -1179,15 +941,7 @@ extension AutoScaling {
                 self.instanceFamily = instanceFamily
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = instanceFamily { o.set("InstanceFamily", value.cfnValue) }
                 return .object(o)
@@ -1198,7 +952,6 @@ extension AutoScaling {
         public struct RetentionTriggers: PropertyStruct {
             /// `TerminateHookAbandon`: `TerminateHookAbandon`.
             public var terminateHookAbandon: Expr<TerminateHookAbandon>?
-            private var intrinsicValue: Value?
 
             public init(
                 terminateHookAbandon: Expr<TerminateHookAbandon>? = nil
@@ -1206,15 +959,7 @@ extension AutoScaling {
                 self.terminateHookAbandon = terminateHookAbandon
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = terminateHookAbandon { o.set("TerminateHookAbandon", value.cfnValue) }
                 return .object(o)
@@ -1229,7 +974,6 @@ extension AutoScaling {
             public var propagateAtLaunch: Expr<Bool>
             /// `Value`: string. Required.
             public var value: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>,
@@ -1241,19 +985,7 @@ extension AutoScaling {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    key: Expr(raw: .null),
-                    propagateAtLaunch: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Key", key.cfnValue)
                 o.set("PropagateAtLaunch", propagateAtLaunch.cfnValue)
@@ -1268,7 +1000,6 @@ extension AutoScaling {
             public var max: Expr<Double>?
             /// `Min`: number (minimum 0).
             public var min: Expr<Double>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Double>? = nil,
@@ -1278,15 +1009,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1300,7 +1023,6 @@ extension AutoScaling {
             public var identifier: Expr<String>
             /// `Type`: string. Required.
             public var type: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 identifier: Expr<String>,
@@ -1310,18 +1032,7 @@ extension AutoScaling {
                 self.type = type
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    identifier: Expr(raw: .null),
-                    type: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Identifier", identifier.cfnValue)
                 o.set("Type", type.cfnValue)
@@ -1335,7 +1046,6 @@ extension AutoScaling {
             public var max: Expr<Int>?
             /// `Min`: integer (minimum 0).
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -1345,15 +1055,7 @@ extension AutoScaling {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }

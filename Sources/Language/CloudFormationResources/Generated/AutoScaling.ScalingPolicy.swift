@@ -101,7 +101,6 @@ extension AutoScaling {
             public var statistic: Expr<Statistic>?
             /// `Unit`: string.
             public var unit: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 dimensions: Expr<[MetricDimension]>? = nil,
@@ -121,15 +120,7 @@ extension AutoScaling {
                 self.unit = unit
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = dimensions { o.set("Dimensions", value.cfnValue) }
                 if let value = metricName { o.set("MetricName", value.cfnValue) }
@@ -150,7 +141,6 @@ extension AutoScaling {
             public var metricName: Expr<String>
             /// `Namespace`: string. Required.
             public var namespace: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 dimensions: Expr<[MetricDimension]>? = nil,
@@ -162,18 +152,7 @@ extension AutoScaling {
                 self.namespace = namespace
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metricName: Expr(raw: .null),
-                    namespace: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = dimensions { o.set("Dimensions", value.cfnValue) }
                 o.set("MetricName", metricName.cfnValue)
@@ -194,7 +173,6 @@ extension AutoScaling {
             public var metricStat: MetricStat?
             /// `ReturnData`: boolean.
             public var returnData: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 expression: Expr<String>? = nil,
@@ -210,17 +188,7 @@ extension AutoScaling {
                 self.returnData = returnData
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = expression { o.set("Expression", value.cfnValue) }
                 o.set("Id", id.cfnValue)
@@ -237,7 +205,6 @@ extension AutoScaling {
             public var name: Expr<String>
             /// `Value`: string. Required.
             public var value: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 name: Expr<String>,
@@ -247,18 +214,7 @@ extension AutoScaling {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    name: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Name", name.cfnValue)
                 o.set("Value", value.cfnValue)
@@ -274,7 +230,6 @@ extension AutoScaling {
             public var stat: Expr<String>
             /// `Unit`: string.
             public var unit: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 metric: Metric,
@@ -286,18 +241,7 @@ extension AutoScaling {
                 self.unit = unit
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metric: Metric.intrinsic(Value.null),
-                    stat: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Metric", metric.cfnValue)
                 o.set("Stat", stat.cfnValue)
@@ -312,7 +256,6 @@ extension AutoScaling {
             public var predefinedMetricType: Expr<PredefinedMetricSpecificationPredefinedMetricType>
             /// `ResourceLabel`: string.
             public var resourceLabel: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 predefinedMetricType: Expr<PredefinedMetricSpecificationPredefinedMetricType>,
@@ -322,17 +265,7 @@ extension AutoScaling {
                 self.resourceLabel = resourceLabel
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    predefinedMetricType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("PredefinedMetricType", predefinedMetricType.cfnValue)
                 if let value = resourceLabel { o.set("ResourceLabel", value.cfnValue) }
@@ -352,7 +285,6 @@ extension AutoScaling {
             public var mode: Expr<Mode>?
             /// `SchedulingBufferTime`: integer (minimum 0).
             public var schedulingBufferTime: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 maxCapacityBreachBehavior: Expr<MaxCapacityBreachBehavior>? = nil,
@@ -368,17 +300,7 @@ extension AutoScaling {
                 self.schedulingBufferTime = schedulingBufferTime
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metricSpecifications: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = maxCapacityBreachBehavior { o.set("MaxCapacityBreachBehavior", value.cfnValue) }
                 if let value = maxCapacityBuffer { o.set("MaxCapacityBuffer", value.cfnValue) }
@@ -393,7 +315,6 @@ extension AutoScaling {
         public struct PredictiveScalingCustomizedCapacityMetric: PropertyStruct {
             /// `MetricDataQueries`: list of `MetricDataQuery`. Required.
             public var metricDataQueries: Expr<[MetricDataQuery]>
-            private var intrinsicValue: Value?
 
             public init(
                 metricDataQueries: Expr<[MetricDataQuery]>
@@ -401,17 +322,7 @@ extension AutoScaling {
                 self.metricDataQueries = metricDataQueries
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metricDataQueries: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("MetricDataQueries", metricDataQueries.cfnValue)
                 return .object(o)
@@ -422,7 +333,6 @@ extension AutoScaling {
         public struct PredictiveScalingCustomizedLoadMetric: PropertyStruct {
             /// `MetricDataQueries`: list of `MetricDataQuery`. Required.
             public var metricDataQueries: Expr<[MetricDataQuery]>
-            private var intrinsicValue: Value?
 
             public init(
                 metricDataQueries: Expr<[MetricDataQuery]>
@@ -430,17 +340,7 @@ extension AutoScaling {
                 self.metricDataQueries = metricDataQueries
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metricDataQueries: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("MetricDataQueries", metricDataQueries.cfnValue)
                 return .object(o)
@@ -451,7 +351,6 @@ extension AutoScaling {
         public struct PredictiveScalingCustomizedScalingMetric: PropertyStruct {
             /// `MetricDataQueries`: list of `MetricDataQuery`. Required.
             public var metricDataQueries: Expr<[MetricDataQuery]>
-            private var intrinsicValue: Value?
 
             public init(
                 metricDataQueries: Expr<[MetricDataQuery]>
@@ -459,17 +358,7 @@ extension AutoScaling {
                 self.metricDataQueries = metricDataQueries
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metricDataQueries: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("MetricDataQueries", metricDataQueries.cfnValue)
                 return .object(o)
@@ -492,7 +381,6 @@ extension AutoScaling {
             public var predefinedScalingMetricSpecification: PredictiveScalingPredefinedScalingMetric?
             /// `TargetValue`: number. Required.
             public var targetValue: Expr<Double>
-            private var intrinsicValue: Value?
 
             public init(
                 customizedCapacityMetricSpecification: PredictiveScalingCustomizedCapacityMetric? = nil,
@@ -512,17 +400,7 @@ extension AutoScaling {
                 self.targetValue = targetValue
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    targetValue: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = customizedCapacityMetricSpecification { o.set("CustomizedCapacityMetricSpecification", value.cfnValue) }
                 if let value = customizedLoadMetricSpecification { o.set("CustomizedLoadMetricSpecification", value.cfnValue) }
@@ -541,7 +419,6 @@ extension AutoScaling {
             public var predefinedMetricType: Expr<PredefinedMetricType>
             /// `ResourceLabel`: string.
             public var resourceLabel: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 predefinedMetricType: Expr<PredefinedMetricType>,
@@ -551,17 +428,7 @@ extension AutoScaling {
                 self.resourceLabel = resourceLabel
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    predefinedMetricType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("PredefinedMetricType", predefinedMetricType.cfnValue)
                 if let value = resourceLabel { o.set("ResourceLabel", value.cfnValue) }
@@ -575,7 +442,6 @@ extension AutoScaling {
             public var predefinedMetricType: Expr<PredictiveScalingPredefinedMetricPairPredefinedMetricType>
             /// `ResourceLabel`: string.
             public var resourceLabel: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 predefinedMetricType: Expr<PredictiveScalingPredefinedMetricPairPredefinedMetricType>,
@@ -585,17 +451,7 @@ extension AutoScaling {
                 self.resourceLabel = resourceLabel
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    predefinedMetricType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("PredefinedMetricType", predefinedMetricType.cfnValue)
                 if let value = resourceLabel { o.set("ResourceLabel", value.cfnValue) }
@@ -609,7 +465,6 @@ extension AutoScaling {
             public var predefinedMetricType: Expr<PredictiveScalingPredefinedScalingMetricPredefinedMetricType>
             /// `ResourceLabel`: string.
             public var resourceLabel: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 predefinedMetricType: Expr<PredictiveScalingPredefinedScalingMetricPredefinedMetricType>,
@@ -619,17 +474,7 @@ extension AutoScaling {
                 self.resourceLabel = resourceLabel
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    predefinedMetricType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("PredefinedMetricType", predefinedMetricType.cfnValue)
                 if let value = resourceLabel { o.set("ResourceLabel", value.cfnValue) }
@@ -645,7 +490,6 @@ extension AutoScaling {
             public var metricIntervalUpperBound: Expr<Double>?
             /// `ScalingAdjustment`: integer. Required.
             public var scalingAdjustment: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 metricIntervalLowerBound: Expr<Double>? = nil,
@@ -657,17 +501,7 @@ extension AutoScaling {
                 self.scalingAdjustment = scalingAdjustment
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    scalingAdjustment: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = metricIntervalLowerBound { o.set("MetricIntervalLowerBound", value.cfnValue) }
                 if let value = metricIntervalUpperBound { o.set("MetricIntervalUpperBound", value.cfnValue) }
@@ -686,7 +520,6 @@ extension AutoScaling {
             public var predefinedMetricSpecification: PredefinedMetricSpecification?
             /// `TargetValue`: number. Required.
             public var targetValue: Expr<Double>
-            private var intrinsicValue: Value?
 
             public init(
                 customizedMetricSpecification: CustomizedMetricSpecification? = nil,
@@ -700,17 +533,7 @@ extension AutoScaling {
                 self.targetValue = targetValue
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    targetValue: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = customizedMetricSpecification { o.set("CustomizedMetricSpecification", value.cfnValue) }
                 if let value = disableScaleIn { o.set("DisableScaleIn", value.cfnValue) }
@@ -734,7 +557,6 @@ extension AutoScaling {
             public var period: Expr<Int>?
             /// `ReturnData`: boolean.
             public var returnData: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 expression: Expr<String>? = nil,
@@ -752,17 +574,7 @@ extension AutoScaling {
                 self.returnData = returnData
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = expression { o.set("Expression", value.cfnValue) }
                 o.set("Id", id.cfnValue)
@@ -784,7 +596,6 @@ extension AutoScaling {
             public var stat: Expr<String>
             /// `Unit`: string.
             public var unit: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 metric: Metric,
@@ -798,18 +609,7 @@ extension AutoScaling {
                 self.unit = unit
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metric: Metric.intrinsic(Value.null),
-                    stat: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Metric", metric.cfnValue)
                 if let value = period { o.set("Period", value.cfnValue) }

@@ -156,7 +156,6 @@ extension CloudWatch {
             public var query: Expr<String>?
             /// `RecoveryPeriod`: integer.
             public var recoveryPeriod: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 pendingPeriod: Expr<Int>? = nil,
@@ -168,15 +167,7 @@ extension CloudWatch {
                 self.recoveryPeriod = recoveryPeriod
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = pendingPeriod { o.set("PendingPeriod", value.cfnValue) }
                 if let value = query { o.set("Query", value.cfnValue) }
@@ -191,7 +182,6 @@ extension CloudWatch {
             public var name: Expr<String>
             /// `Value`: string. Required.
             public var value: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 name: Expr<String>,
@@ -201,18 +191,7 @@ extension CloudWatch {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    name: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Name", name.cfnValue)
                 o.set("Value", value.cfnValue)
@@ -224,7 +203,6 @@ extension CloudWatch {
         public struct EvaluationCriteria: PropertyStruct {
             /// `PromQLCriteria`: `AlarmPromQLCriteria`.
             public var promQLCriteria: AlarmPromQLCriteria?
-            private var intrinsicValue: Value?
 
             public init(
                 promQLCriteria: AlarmPromQLCriteria? = nil
@@ -232,15 +210,7 @@ extension CloudWatch {
                 self.promQLCriteria = promQLCriteria
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = promQLCriteria { o.set("PromQLCriteria", value.cfnValue) }
                 return .object(o)
@@ -255,7 +225,6 @@ extension CloudWatch {
             public var metricName: Expr<String>?
             /// `Namespace`: string.
             public var namespace: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 dimensions: Expr<[Dimension]>? = nil,
@@ -267,15 +236,7 @@ extension CloudWatch {
                 self.namespace = namespace
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = dimensions { o.set("Dimensions", value.cfnValue) }
                 if let value = metricName { o.set("MetricName", value.cfnValue) }
@@ -300,7 +261,6 @@ extension CloudWatch {
             public var period: Expr<Int>?
             /// `ReturnData`: boolean.
             public var returnData: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 accountId: Expr<String>? = nil,
@@ -320,17 +280,7 @@ extension CloudWatch {
                 self.returnData = returnData
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = accountId { o.set("AccountId", value.cfnValue) }
                 if let value = expression { o.set("Expression", value.cfnValue) }
@@ -353,7 +303,6 @@ extension CloudWatch {
             public var stat: Expr<String>
             /// `Unit`: `Unit`.
             public var unit: Expr<Unit>?
-            private var intrinsicValue: Value?
 
             public init(
                 metric: Metric,
@@ -367,19 +316,7 @@ extension CloudWatch {
                 self.unit = unit
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    metric: Metric.intrinsic(Value.null),
-                    period: Expr(raw: .null),
-                    stat: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Metric", metric.cfnValue)
                 o.set("Period", period.cfnValue)

@@ -136,7 +136,6 @@ extension DynamoDB {
             public var attributeName: Expr<String>
             /// `AttributeType`: `AttributeType`. Required.
             public var attributeType: Expr<AttributeType>
-            private var intrinsicValue: Value?
 
             public init(
                 attributeName: Expr<String>,
@@ -146,18 +145,7 @@ extension DynamoDB {
                 self.attributeType = attributeType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    attributeName: Expr(raw: .null),
-                    attributeType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("AttributeName", attributeName.cfnValue)
                 o.set("AttributeType", attributeType.cfnValue)
@@ -171,7 +159,6 @@ extension DynamoDB {
             public var enabled: Expr<Bool>
             /// `Mode`: `Mode`.
             public var mode: Expr<Mode>?
-            private var intrinsicValue: Value?
 
             public init(
                 enabled: Expr<Bool>,
@@ -181,17 +168,7 @@ extension DynamoDB {
                 self.mode = mode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    enabled: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Enabled", enabled.cfnValue)
                 if let value = mode { o.set("Mode", value.cfnValue) }
@@ -205,7 +182,6 @@ extension DynamoDB {
             public var delimiter: Expr<String>?
             /// `HeaderList`: list of string.
             public var headerList: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 delimiter: Expr<String>? = nil,
@@ -215,15 +191,7 @@ extension DynamoDB {
                 self.headerList = headerList
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = delimiter { o.set("Delimiter", value.cfnValue) }
                 if let value = headerList { o.set("HeaderList", value.cfnValue) }
@@ -247,7 +215,6 @@ extension DynamoDB {
             public var provisionedThroughput: ProvisionedThroughput?
             /// `WarmThroughput`: `WarmThroughput`.
             public var warmThroughput: WarmThroughput?
-            private var intrinsicValue: Value?
 
             public init(
                 contributorInsightsSpecification: ContributorInsightsSpecification? = nil,
@@ -267,19 +234,7 @@ extension DynamoDB {
                 self.warmThroughput = warmThroughput
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    indexName: Expr(raw: .null),
-                    keySchema: Expr(raw: .null),
-                    projection: Projection.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = contributorInsightsSpecification { o.set("ContributorInsightsSpecification", value.cfnValue) }
                 o.set("IndexName", indexName.cfnValue)
@@ -302,7 +257,6 @@ extension DynamoDB {
             public var inputFormatOptions: InputFormatOptions?
             /// `S3BucketSource`: `S3BucketSource`. Required.
             public var s3BucketSource: S3BucketSource
-            private var intrinsicValue: Value?
 
             public init(
                 inputCompressionType: Expr<String>? = nil,
@@ -316,18 +270,7 @@ extension DynamoDB {
                 self.s3BucketSource = s3BucketSource
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    inputFormat: Expr(raw: .null),
-                    s3BucketSource: S3BucketSource.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = inputCompressionType { o.set("InputCompressionType", value.cfnValue) }
                 o.set("InputFormat", inputFormat.cfnValue)
@@ -341,7 +284,6 @@ extension DynamoDB {
         public struct InputFormatOptions: PropertyStruct {
             /// `Csv`: `Csv`.
             public var csv: Csv?
-            private var intrinsicValue: Value?
 
             public init(
                 csv: Csv? = nil
@@ -349,15 +291,7 @@ extension DynamoDB {
                 self.csv = csv
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = csv { o.set("Csv", value.cfnValue) }
                 return .object(o)
@@ -370,7 +304,6 @@ extension DynamoDB {
             public var attributeName: Expr<String>
             /// `KeyType`: string. Required.
             public var keyType: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 attributeName: Expr<String>,
@@ -380,18 +313,7 @@ extension DynamoDB {
                 self.keyType = keyType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    attributeName: Expr(raw: .null),
-                    keyType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("AttributeName", attributeName.cfnValue)
                 o.set("KeyType", keyType.cfnValue)
@@ -405,7 +327,6 @@ extension DynamoDB {
             public var approximateCreationDateTimePrecision: Expr<ApproximateCreationDateTimePrecision>?
             /// `StreamArn`: string. Required.
             public var streamArn: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 approximateCreationDateTimePrecision: Expr<ApproximateCreationDateTimePrecision>? = nil,
@@ -415,17 +336,7 @@ extension DynamoDB {
                 self.streamArn = streamArn
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    streamArn: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = approximateCreationDateTimePrecision { o.set("ApproximateCreationDateTimePrecision", value.cfnValue) }
                 o.set("StreamArn", streamArn.cfnValue)
@@ -441,7 +352,6 @@ extension DynamoDB {
             public var keySchema: Expr<[KeySchema]>
             /// `Projection`: `Projection`. Required.
             public var projection: Projection
-            private var intrinsicValue: Value?
 
             public init(
                 indexName: Expr<String>,
@@ -453,19 +363,7 @@ extension DynamoDB {
                 self.projection = projection
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    indexName: Expr(raw: .null),
-                    keySchema: Expr(raw: .null),
-                    projection: Projection.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("IndexName", indexName.cfnValue)
                 o.set("KeySchema", keySchema.cfnValue)
@@ -480,7 +378,6 @@ extension DynamoDB {
             public var maxReadRequestUnits: Expr<Int>?
             /// `MaxWriteRequestUnits`: integer (minimum 1).
             public var maxWriteRequestUnits: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 maxReadRequestUnits: Expr<Int>? = nil,
@@ -490,15 +387,7 @@ extension DynamoDB {
                 self.maxWriteRequestUnits = maxWriteRequestUnits
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = maxReadRequestUnits { o.set("MaxReadRequestUnits", value.cfnValue) }
                 if let value = maxWriteRequestUnits { o.set("MaxWriteRequestUnits", value.cfnValue) }
@@ -512,7 +401,6 @@ extension DynamoDB {
             public var pointInTimeRecoveryEnabled: Expr<Bool>?
             /// `RecoveryPeriodInDays`: integer (minimum 1; maximum 35).
             public var recoveryPeriodInDays: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 pointInTimeRecoveryEnabled: Expr<Bool>? = nil,
@@ -522,15 +410,7 @@ extension DynamoDB {
                 self.recoveryPeriodInDays = recoveryPeriodInDays
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = pointInTimeRecoveryEnabled { o.set("PointInTimeRecoveryEnabled", value.cfnValue) }
                 if let value = recoveryPeriodInDays { o.set("RecoveryPeriodInDays", value.cfnValue) }
@@ -544,7 +424,6 @@ extension DynamoDB {
             public var nonKeyAttributes: Expr<[Expr<String>]>?
             /// `ProjectionType`: string.
             public var projectionType: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 nonKeyAttributes: Expr<[Expr<String>]>? = nil,
@@ -554,15 +433,7 @@ extension DynamoDB {
                 self.projectionType = projectionType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = nonKeyAttributes { o.set("NonKeyAttributes", value.cfnValue) }
                 if let value = projectionType { o.set("ProjectionType", value.cfnValue) }
@@ -576,7 +447,6 @@ extension DynamoDB {
             public var readCapacityUnits: Expr<Int>
             /// `WriteCapacityUnits`: integer. Required.
             public var writeCapacityUnits: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 readCapacityUnits: Expr<Int>,
@@ -586,18 +456,7 @@ extension DynamoDB {
                 self.writeCapacityUnits = writeCapacityUnits
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    readCapacityUnits: Expr(raw: .null),
-                    writeCapacityUnits: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("ReadCapacityUnits", readCapacityUnits.cfnValue)
                 o.set("WriteCapacityUnits", writeCapacityUnits.cfnValue)
@@ -609,7 +468,6 @@ extension DynamoDB {
         public struct ResourcePolicy: PropertyStruct {
             /// `PolicyDocument`: JSON value. Required.
             public var policyDocument: Value
-            private var intrinsicValue: Value?
 
             public init(
                 policyDocument: Value
@@ -617,17 +475,7 @@ extension DynamoDB {
                 self.policyDocument = policyDocument
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    policyDocument: Value.null
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("PolicyDocument", policyDocument.cfnValue)
                 return .object(o)
@@ -642,7 +490,6 @@ extension DynamoDB {
             public var s3BucketOwner: Expr<String>?
             /// `S3KeyPrefix`: string.
             public var s3KeyPrefix: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 s3Bucket: Expr<String>,
@@ -654,17 +501,7 @@ extension DynamoDB {
                 self.s3KeyPrefix = s3KeyPrefix
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    s3Bucket: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("S3Bucket", s3Bucket.cfnValue)
                 if let value = s3BucketOwner { o.set("S3BucketOwner", value.cfnValue) }
@@ -681,7 +518,6 @@ extension DynamoDB {
             public var sseEnabled: Expr<Bool>
             /// `SSEType`: `SSEType`.
             public var sseType: Expr<SSEType>?
-            private var intrinsicValue: Value?
 
             public init(
                 kmsMasterKeyId: Expr<String>? = nil,
@@ -693,17 +529,7 @@ extension DynamoDB {
                 self.sseType = sseType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    sseEnabled: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = kmsMasterKeyId { o.set("KMSMasterKeyId", value.cfnValue) }
                 o.set("SSEEnabled", sseEnabled.cfnValue)
@@ -718,7 +544,6 @@ extension DynamoDB {
             public var resourcePolicy: ResourcePolicy?
             /// `StreamViewType`: string. Required.
             public var streamViewType: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 resourcePolicy: ResourcePolicy? = nil,
@@ -728,17 +553,7 @@ extension DynamoDB {
                 self.streamViewType = streamViewType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    streamViewType: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = resourcePolicy { o.set("ResourcePolicy", value.cfnValue) }
                 o.set("StreamViewType", streamViewType.cfnValue)
@@ -752,7 +567,6 @@ extension DynamoDB {
             public var attributeName: Expr<String>?
             /// `Enabled`: boolean. Required.
             public var enabled: Expr<Bool>
-            private var intrinsicValue: Value?
 
             public init(
                 attributeName: Expr<String>? = nil,
@@ -762,17 +576,7 @@ extension DynamoDB {
                 self.enabled = enabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    enabled: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = attributeName { o.set("AttributeName", value.cfnValue) }
                 o.set("Enabled", enabled.cfnValue)
@@ -786,7 +590,6 @@ extension DynamoDB {
             public var readUnitsPerSecond: Expr<Int>?
             /// `WriteUnitsPerSecond`: integer (minimum 1).
             public var writeUnitsPerSecond: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 readUnitsPerSecond: Expr<Int>? = nil,
@@ -796,15 +599,7 @@ extension DynamoDB {
                 self.writeUnitsPerSecond = writeUnitsPerSecond
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = readUnitsPerSecond { o.set("ReadUnitsPerSecond", value.cfnValue) }
                 if let value = writeUnitsPerSecond { o.set("WriteUnitsPerSecond", value.cfnValue) }

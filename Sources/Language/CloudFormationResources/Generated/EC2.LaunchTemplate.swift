@@ -58,7 +58,6 @@ extension EC2 {
             public var max: Expr<Int>?
             /// `Min`: integer.
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -68,15 +67,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -90,7 +81,6 @@ extension EC2 {
             public var max: Expr<Int>?
             /// `Min`: integer.
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -100,15 +90,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -122,7 +104,6 @@ extension EC2 {
             public var max: Expr<Int>?
             /// `Min`: integer.
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -132,15 +113,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -152,7 +125,6 @@ extension EC2 {
         public struct BaselinePerformanceFactors: PropertyStruct {
             /// `Cpu`: `Cpu`.
             public var cpu: Cpu?
-            private var intrinsicValue: Value?
 
             public init(
                 cpu: Cpu? = nil
@@ -160,15 +132,7 @@ extension EC2 {
                 self.cpu = cpu
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = cpu { o.set("Cpu", value.cfnValue) }
                 return .object(o)
@@ -185,7 +149,6 @@ extension EC2 {
             public var noDevice: Expr<String>?
             /// `VirtualName`: string.
             public var virtualName: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 deviceName: Expr<String>? = nil,
@@ -199,15 +162,7 @@ extension EC2 {
                 self.virtualName = virtualName
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = deviceName { o.set("DeviceName", value.cfnValue) }
                 if let value = ebs { o.set("Ebs", value.cfnValue) }
@@ -223,7 +178,6 @@ extension EC2 {
             public var capacityReservationPreference: Expr<CapacityReservationPreference>?
             /// `CapacityReservationTarget`: `CapacityReservationTarget`.
             public var capacityReservationTarget: CapacityReservationTarget?
-            private var intrinsicValue: Value?
 
             public init(
                 capacityReservationPreference: Expr<CapacityReservationPreference>? = nil,
@@ -233,15 +187,7 @@ extension EC2 {
                 self.capacityReservationTarget = capacityReservationTarget
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = capacityReservationPreference { o.set("CapacityReservationPreference", value.cfnValue) }
                 if let value = capacityReservationTarget { o.set("CapacityReservationTarget", value.cfnValue) }
@@ -255,7 +201,6 @@ extension EC2 {
             public var capacityReservationId: Expr<String>?
             /// `CapacityReservationResourceGroupArn`: string.
             public var capacityReservationResourceGroupArn: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 capacityReservationId: Expr<String>? = nil,
@@ -265,15 +210,7 @@ extension EC2 {
                 self.capacityReservationResourceGroupArn = capacityReservationResourceGroupArn
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = capacityReservationId { o.set("CapacityReservationId", value.cfnValue) }
                 if let value = capacityReservationResourceGroupArn { o.set("CapacityReservationResourceGroupArn", value.cfnValue) }
@@ -289,7 +226,6 @@ extension EC2 {
             public var udpStreamTimeout: Expr<Int>?
             /// `UdpTimeout`: integer.
             public var udpTimeout: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 tcpEstablishedTimeout: Expr<Int>? = nil,
@@ -301,15 +237,7 @@ extension EC2 {
                 self.udpTimeout = udpTimeout
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = tcpEstablishedTimeout { o.set("TcpEstablishedTimeout", value.cfnValue) }
                 if let value = udpStreamTimeout { o.set("UdpStreamTimeout", value.cfnValue) }
@@ -322,7 +250,6 @@ extension EC2 {
         public struct Cpu: PropertyStruct {
             /// `References`: list of `Reference`.
             public var references: Expr<[Reference]>?
-            private var intrinsicValue: Value?
 
             public init(
                 references: Expr<[Reference]>? = nil
@@ -330,15 +257,7 @@ extension EC2 {
                 self.references = references
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = references { o.set("References", value.cfnValue) }
                 return .object(o)
@@ -353,7 +272,6 @@ extension EC2 {
             public var coreCount: Expr<Int>?
             /// `ThreadsPerCore`: integer.
             public var threadsPerCore: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 amdSevSnp: Expr<AmdSevSnp>? = nil,
@@ -365,15 +283,7 @@ extension EC2 {
                 self.threadsPerCore = threadsPerCore
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = amdSevSnp { o.set("AmdSevSnp", value.cfnValue) }
                 if let value = coreCount { o.set("CoreCount", value.cfnValue) }
@@ -386,7 +296,6 @@ extension EC2 {
         public struct CreditSpecification: PropertyStruct {
             /// `CpuCredits`: string.
             public var cpuCredits: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 cpuCredits: Expr<String>? = nil
@@ -394,15 +303,7 @@ extension EC2 {
                 self.cpuCredits = cpuCredits
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = cpuCredits { o.set("CpuCredits", value.cfnValue) }
                 return .object(o)
@@ -431,7 +332,6 @@ extension EC2 {
             public var volumeSize: Expr<Int>?
             /// `VolumeType`: `VolumeType`.
             public var volumeType: Expr<VolumeType>?
-            private var intrinsicValue: Value?
 
             public init(
                 deleteOnTermination: Expr<Bool>? = nil,
@@ -457,15 +357,7 @@ extension EC2 {
                 self.volumeType = volumeType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = deleteOnTermination { o.set("DeleteOnTermination", value.cfnValue) }
                 if let value = ebsCardIndex { o.set("EbsCardIndex", value.cfnValue) }
@@ -487,7 +379,6 @@ extension EC2 {
             public var enaSrdEnabled: Expr<Bool>?
             /// `EnaSrdUdpSpecification`: `EnaSrdUdpSpecification`.
             public var enaSrdUdpSpecification: EnaSrdUdpSpecification?
-            private var intrinsicValue: Value?
 
             public init(
                 enaSrdEnabled: Expr<Bool>? = nil,
@@ -497,15 +388,7 @@ extension EC2 {
                 self.enaSrdUdpSpecification = enaSrdUdpSpecification
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = enaSrdEnabled { o.set("EnaSrdEnabled", value.cfnValue) }
                 if let value = enaSrdUdpSpecification { o.set("EnaSrdUdpSpecification", value.cfnValue) }
@@ -517,7 +400,6 @@ extension EC2 {
         public struct EnaSrdUdpSpecification: PropertyStruct {
             /// `EnaSrdUdpEnabled`: boolean.
             public var enaSrdUdpEnabled: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 enaSrdUdpEnabled: Expr<Bool>? = nil
@@ -525,15 +407,7 @@ extension EC2 {
                 self.enaSrdUdpEnabled = enaSrdUdpEnabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = enaSrdUdpEnabled { o.set("EnaSrdUdpEnabled", value.cfnValue) }
                 return .object(o)
@@ -544,7 +418,6 @@ extension EC2 {
         public struct EnclaveOptions: PropertyStruct {
             /// `Enabled`: boolean.
             public var enabled: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 enabled: Expr<Bool>? = nil
@@ -552,15 +425,7 @@ extension EC2 {
                 self.enabled = enabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = enabled { o.set("Enabled", value.cfnValue) }
                 return .object(o)
@@ -571,7 +436,6 @@ extension EC2 {
         public struct HibernationOptions: PropertyStruct {
             /// `Configured`: boolean.
             public var configured: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 configured: Expr<Bool>? = nil
@@ -579,15 +443,7 @@ extension EC2 {
                 self.configured = configured
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = configured { o.set("Configured", value.cfnValue) }
                 return .object(o)
@@ -600,7 +456,6 @@ extension EC2 {
             public var arn: Expr<String>?
             /// `Name`: string.
             public var name: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 arn: Expr<String>? = nil,
@@ -610,15 +465,7 @@ extension EC2 {
                 self.name = name
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = arn { o.set("Arn", value.cfnValue) }
                 if let value = name { o.set("Name", value.cfnValue) }
@@ -632,7 +479,6 @@ extension EC2 {
             public var marketType: Expr<MarketType>?
             /// `SpotOptions`: `SpotOptions`.
             public var spotOptions: SpotOptions?
-            private var intrinsicValue: Value?
 
             public init(
                 marketType: Expr<MarketType>? = nil,
@@ -642,15 +488,7 @@ extension EC2 {
                 self.spotOptions = spotOptions
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = marketType { o.set("MarketType", value.cfnValue) }
                 if let value = spotOptions { o.set("SpotOptions", value.cfnValue) }
@@ -710,7 +548,6 @@ extension EC2 {
             public var totalLocalStorageGB: TotalLocalStorageGB?
             /// `VCpuCount`: `VCpuCount`.
             public var vCpuCount: VCpuCount?
-            private var intrinsicValue: Value?
 
             public init(
                 acceleratorCount: AcceleratorCount? = nil,
@@ -766,15 +603,7 @@ extension EC2 {
                 self.vCpuCount = vCpuCount
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = acceleratorCount { o.set("AcceleratorCount", value.cfnValue) }
                 if let value = acceleratorManufacturers { o.set("AcceleratorManufacturers", value.cfnValue) }
@@ -809,7 +638,6 @@ extension EC2 {
         public struct Ipv4PrefixSpecification: PropertyStruct {
             /// `Ipv4Prefix`: string.
             public var ipv4Prefix: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 ipv4Prefix: Expr<String>? = nil
@@ -817,15 +645,7 @@ extension EC2 {
                 self.ipv4Prefix = ipv4Prefix
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = ipv4Prefix { o.set("Ipv4Prefix", value.cfnValue) }
                 return .object(o)
@@ -836,7 +656,6 @@ extension EC2 {
         public struct Ipv6Add: PropertyStruct {
             /// `Ipv6Address`: string.
             public var ipv6Address: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 ipv6Address: Expr<String>? = nil
@@ -844,15 +663,7 @@ extension EC2 {
                 self.ipv6Address = ipv6Address
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = ipv6Address { o.set("Ipv6Address", value.cfnValue) }
                 return .object(o)
@@ -863,7 +674,6 @@ extension EC2 {
         public struct Ipv6PrefixSpecification: PropertyStruct {
             /// `Ipv6Prefix`: string.
             public var ipv6Prefix: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 ipv6Prefix: Expr<String>? = nil
@@ -871,15 +681,7 @@ extension EC2 {
                 self.ipv6Prefix = ipv6Prefix
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = ipv6Prefix { o.set("Ipv6Prefix", value.cfnValue) }
                 return .object(o)
@@ -946,7 +748,6 @@ extension EC2 {
             public var tagSpecifications: Expr<[TagSpecification]>?
             /// `UserData`: string.
             public var userData: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 blockDeviceMappings: Expr<[BlockDeviceMapping]>? = nil,
@@ -1010,15 +811,7 @@ extension EC2 {
                 self.userData = userData
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = blockDeviceMappings { o.set("BlockDeviceMappings", value.cfnValue) }
                 if let value = capacityReservationSpecification { o.set("CapacityReservationSpecification", value.cfnValue) }
@@ -1059,7 +852,6 @@ extension EC2 {
             public var resourceType: Expr<String>?
             /// `Tags`: list of `Tag`.
             public var tags: Expr<[Tag]>?
-            private var intrinsicValue: Value?
 
             public init(
                 resourceType: Expr<String>? = nil,
@@ -1069,15 +861,7 @@ extension EC2 {
                 self.tags = tags
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = resourceType { o.set("ResourceType", value.cfnValue) }
                 if let value = tags { o.set("Tags", value.cfnValue) }
@@ -1089,7 +873,6 @@ extension EC2 {
         public struct LicenseSpecification: PropertyStruct {
             /// `LicenseConfigurationArn`: string.
             public var licenseConfigurationArn: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 licenseConfigurationArn: Expr<String>? = nil
@@ -1097,15 +880,7 @@ extension EC2 {
                 self.licenseConfigurationArn = licenseConfigurationArn
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = licenseConfigurationArn { o.set("LicenseConfigurationArn", value.cfnValue) }
                 return .object(o)
@@ -1116,7 +891,6 @@ extension EC2 {
         public struct MaintenanceOptions: PropertyStruct {
             /// `AutoRecovery`: `AutoRecovery`.
             public var autoRecovery: Expr<AutoRecovery>?
-            private var intrinsicValue: Value?
 
             public init(
                 autoRecovery: Expr<AutoRecovery>? = nil
@@ -1124,15 +898,7 @@ extension EC2 {
                 self.autoRecovery = autoRecovery
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = autoRecovery { o.set("AutoRecovery", value.cfnValue) }
                 return .object(o)
@@ -1145,7 +911,6 @@ extension EC2 {
             public var max: Expr<Double>?
             /// `Min`: number.
             public var min: Expr<Double>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Double>? = nil,
@@ -1155,15 +920,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1177,7 +934,6 @@ extension EC2 {
             public var max: Expr<Int>?
             /// `Min`: integer.
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -1187,15 +943,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1215,7 +963,6 @@ extension EC2 {
             public var httpTokens: Expr<HttpTokens>?
             /// `InstanceMetadataTags`: `InstanceMetadataTags`.
             public var instanceMetadataTags: Expr<InstanceMetadataTags>?
-            private var intrinsicValue: Value?
 
             public init(
                 httpEndpoint: Expr<HttpEndpoint>? = nil,
@@ -1231,15 +978,7 @@ extension EC2 {
                 self.instanceMetadataTags = instanceMetadataTags
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = httpEndpoint { o.set("HttpEndpoint", value.cfnValue) }
                 if let value = httpProtocolIpv6 { o.set("HttpProtocolIpv6", value.cfnValue) }
@@ -1254,7 +993,6 @@ extension EC2 {
         public struct Monitoring: PropertyStruct {
             /// `Enabled`: boolean.
             public var enabled: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 enabled: Expr<Bool>? = nil
@@ -1262,15 +1000,7 @@ extension EC2 {
                 self.enabled = enabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = enabled { o.set("Enabled", value.cfnValue) }
                 return .object(o)
@@ -1283,7 +1013,6 @@ extension EC2 {
             public var max: Expr<Double>?
             /// `Min`: number.
             public var min: Expr<Double>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Double>? = nil,
@@ -1293,15 +1022,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1357,7 +1078,6 @@ extension EC2 {
             public var secondaryPrivateIpAddressCount: Expr<Int>?
             /// `SubnetId`: string.
             public var subnetId: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 associateCarrierIpAddress: Expr<Bool>? = nil,
@@ -1409,15 +1129,7 @@ extension EC2 {
                 self.subnetId = subnetId
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = associateCarrierIpAddress { o.set("AssociateCarrierIpAddress", value.cfnValue) }
                 if let value = associatePublicIpAddress { o.set("AssociatePublicIpAddress", value.cfnValue) }
@@ -1452,7 +1164,6 @@ extension EC2 {
             public var max: Expr<Int>?
             /// `Min`: integer.
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -1462,15 +1173,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1498,7 +1201,6 @@ extension EC2 {
             public var spreadDomain: Expr<String>?
             /// `Tenancy`: `Tenancy`.
             public var tenancy: Expr<Tenancy>?
-            private var intrinsicValue: Value?
 
             public init(
                 affinity: Expr<String>? = nil,
@@ -1522,15 +1224,7 @@ extension EC2 {
                 self.tenancy = tenancy
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = affinity { o.set("Affinity", value.cfnValue) }
                 if let value = availabilityZone { o.set("AvailabilityZone", value.cfnValue) }
@@ -1553,7 +1247,6 @@ extension EC2 {
             public var enableResourceNameDnsARecord: Expr<Bool>?
             /// `HostnameType`: `HostnameType`.
             public var hostnameType: Expr<HostnameType>?
-            private var intrinsicValue: Value?
 
             public init(
                 enableResourceNameDnsAAAARecord: Expr<Bool>? = nil,
@@ -1565,15 +1258,7 @@ extension EC2 {
                 self.hostnameType = hostnameType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = enableResourceNameDnsAAAARecord { o.set("EnableResourceNameDnsAAAARecord", value.cfnValue) }
                 if let value = enableResourceNameDnsARecord { o.set("EnableResourceNameDnsARecord", value.cfnValue) }
@@ -1588,7 +1273,6 @@ extension EC2 {
             public var primary: Expr<Bool>?
             /// `PrivateIpAddress`: string.
             public var privateIpAddress: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 primary: Expr<Bool>? = nil,
@@ -1598,15 +1282,7 @@ extension EC2 {
                 self.privateIpAddress = privateIpAddress
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = primary { o.set("Primary", value.cfnValue) }
                 if let value = privateIpAddress { o.set("PrivateIpAddress", value.cfnValue) }
@@ -1618,7 +1294,6 @@ extension EC2 {
         public struct Reference: PropertyStruct {
             /// `InstanceFamily`: string.
             public var instanceFamily: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 instanceFamily: Expr<String>? = nil
@@ -1626,15 +1301,7 @@ extension EC2 {
                 self.instanceFamily = instanceFamily
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = instanceFamily { o.set("InstanceFamily", value.cfnValue) }
                 return .object(o)
@@ -1653,7 +1320,6 @@ extension EC2 {
             public var spotInstanceType: Expr<SpotInstanceType>?
             /// `ValidUntil`: string.
             public var validUntil: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 blockDurationMinutes: Expr<Int>? = nil,
@@ -1669,15 +1335,7 @@ extension EC2 {
                 self.validUntil = validUntil
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = blockDurationMinutes { o.set("BlockDurationMinutes", value.cfnValue) }
                 if let value = instanceInterruptionBehavior { o.set("InstanceInterruptionBehavior", value.cfnValue) }
@@ -1694,7 +1352,6 @@ extension EC2 {
             public var resourceType: Expr<String>?
             /// `Tags`: list of `Tag`.
             public var tags: Expr<[Tag]>?
-            private var intrinsicValue: Value?
 
             public init(
                 resourceType: Expr<String>? = nil,
@@ -1704,15 +1361,7 @@ extension EC2 {
                 self.tags = tags
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = resourceType { o.set("ResourceType", value.cfnValue) }
                 if let value = tags { o.set("Tags", value.cfnValue) }
@@ -1726,7 +1375,6 @@ extension EC2 {
             public var max: Expr<Double>?
             /// `Min`: number.
             public var min: Expr<Double>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Double>? = nil,
@@ -1736,15 +1384,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }
@@ -1758,7 +1398,6 @@ extension EC2 {
             public var max: Expr<Int>?
             /// `Min`: integer.
             public var min: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 max: Expr<Int>? = nil,
@@ -1768,15 +1407,7 @@ extension EC2 {
                 self.min = min
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = max { o.set("Max", value.cfnValue) }
                 if let value = min { o.set("Min", value.cfnValue) }

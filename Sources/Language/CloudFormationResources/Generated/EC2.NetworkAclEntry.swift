@@ -79,7 +79,6 @@ extension EC2 {
             public var code: Expr<Int>?
             /// `Type`: integer.
             public var type: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 code: Expr<Int>? = nil,
@@ -89,15 +88,7 @@ extension EC2 {
                 self.type = type
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = code { o.set("Code", value.cfnValue) }
                 if let value = type { o.set("Type", value.cfnValue) }
@@ -111,7 +102,6 @@ extension EC2 {
             public var from: Expr<Int>?
             /// `To`: integer.
             public var to: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 from: Expr<Int>? = nil,
@@ -121,15 +111,7 @@ extension EC2 {
                 self.to = to
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = from { o.set("From", value.cfnValue) }
                 if let value = to { o.set("To", value.cfnValue) }

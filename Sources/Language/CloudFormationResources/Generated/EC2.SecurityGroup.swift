@@ -78,7 +78,6 @@ extension EC2 {
             public var ipProtocol: Expr<String>
             /// `ToPort`: integer (minimum -1).
             public var toPort: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 cidrIp: Expr<String>? = nil,
@@ -100,17 +99,7 @@ extension EC2 {
                 self.toPort = toPort
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    ipProtocol: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = cidrIp { o.set("CidrIp", value.cfnValue) }
                 if let value = cidrIpv6 { o.set("CidrIpv6", value.cfnValue) }
@@ -146,7 +135,6 @@ extension EC2 {
             public var sourceSecurityGroupOwnerId: Expr<String>?
             /// `ToPort`: integer (minimum -1).
             public var toPort: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 cidrIp: Expr<String>? = nil,
@@ -172,17 +160,7 @@ extension EC2 {
                 self.toPort = toPort
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    ipProtocol: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = cidrIp { o.set("CidrIp", value.cfnValue) }
                 if let value = cidrIpv6 { o.set("CidrIpv6", value.cfnValue) }

@@ -127,7 +127,6 @@ extension EC2 {
             public var enableResourceNameDnsARecord: Expr<Bool>?
             /// `HostnameType`: string.
             public var hostnameType: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 enableResourceNameDnsAAAARecord: Expr<Bool>? = nil,
@@ -139,15 +138,7 @@ extension EC2 {
                 self.hostnameType = hostnameType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = enableResourceNameDnsAAAARecord { o.set("EnableResourceNameDnsAAAARecord", value.cfnValue) }
                 if let value = enableResourceNameDnsARecord { o.set("EnableResourceNameDnsARecord", value.cfnValue) }

@@ -93,7 +93,6 @@ extension ElasticLoadBalancingV2 {
             public var targetGroupArn: Expr<String>?
             /// `Type`: `ActionType`. Required.
             public var type: Expr<ActionType>
-            private var intrinsicValue: Value?
 
             public init(
                 authenticateCognitoConfig: AuthenticateCognitoConfig? = nil,
@@ -117,17 +116,7 @@ extension ElasticLoadBalancingV2 {
                 self.type = type
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    type: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = authenticateCognitoConfig { o.set("AuthenticateCognitoConfig", value.cfnValue) }
                 if let value = authenticateOidcConfig { o.set("AuthenticateOidcConfig", value.cfnValue) }
@@ -160,7 +149,6 @@ extension ElasticLoadBalancingV2 {
             public var userPoolClientId: Expr<String>
             /// `UserPoolDomain`: string. Required.
             public var userPoolDomain: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 authenticationRequestExtraParams: Value? = nil,
@@ -182,19 +170,7 @@ extension ElasticLoadBalancingV2 {
                 self.userPoolDomain = userPoolDomain
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    userPoolArn: Expr(raw: .null),
-                    userPoolClientId: Expr(raw: .null),
-                    userPoolDomain: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = authenticationRequestExtraParams { o.set("AuthenticationRequestExtraParams", value.cfnValue) }
                 if let value = onUnauthenticatedRequest { o.set("OnUnauthenticatedRequest", value.cfnValue) }
@@ -234,7 +210,6 @@ extension ElasticLoadBalancingV2 {
             public var useExistingClientSecret: Expr<Bool>?
             /// `UserInfoEndpoint`: string. Required.
             public var userInfoEndpoint: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 authenticationRequestExtraParams: Value? = nil,
@@ -264,21 +239,7 @@ extension ElasticLoadBalancingV2 {
                 self.userInfoEndpoint = userInfoEndpoint
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    authorizationEndpoint: Expr(raw: .null),
-                    clientId: Expr(raw: .null),
-                    issuer: Expr(raw: .null),
-                    tokenEndpoint: Expr(raw: .null),
-                    userInfoEndpoint: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = authenticationRequestExtraParams { o.set("AuthenticationRequestExtraParams", value.cfnValue) }
                 o.set("AuthorizationEndpoint", authorizationEndpoint.cfnValue)
@@ -300,7 +261,6 @@ extension ElasticLoadBalancingV2 {
         public struct Certificate: PropertyStruct {
             /// `CertificateArn`: string.
             public var certificateArn: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 certificateArn: Expr<String>? = nil
@@ -308,15 +268,7 @@ extension ElasticLoadBalancingV2 {
                 self.certificateArn = certificateArn
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = certificateArn { o.set("CertificateArn", value.cfnValue) }
                 return .object(o)
@@ -331,7 +283,6 @@ extension ElasticLoadBalancingV2 {
             public var messageBody: Expr<String>?
             /// `StatusCode`: string. Required.
             public var statusCode: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 contentType: Expr<String>? = nil,
@@ -343,17 +294,7 @@ extension ElasticLoadBalancingV2 {
                 self.statusCode = statusCode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    statusCode: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = contentType { o.set("ContentType", value.cfnValue) }
                 if let value = messageBody { o.set("MessageBody", value.cfnValue) }
@@ -368,7 +309,6 @@ extension ElasticLoadBalancingV2 {
             public var targetGroupStickinessConfig: TargetGroupStickinessConfig?
             /// `TargetGroups`: list of `TargetGroupTuple`.
             public var targetGroups: Expr<[TargetGroupTuple]>?
-            private var intrinsicValue: Value?
 
             public init(
                 targetGroupStickinessConfig: TargetGroupStickinessConfig? = nil,
@@ -378,15 +318,7 @@ extension ElasticLoadBalancingV2 {
                 self.targetGroups = targetGroups
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = targetGroupStickinessConfig { o.set("TargetGroupStickinessConfig", value.cfnValue) }
                 if let value = targetGroups { o.set("TargetGroups", value.cfnValue) }
@@ -402,7 +334,6 @@ extension ElasticLoadBalancingV2 {
             public var name: Expr<String>
             /// `Values`: list of string. Required.
             public var values: Expr<[Expr<String>]>
-            private var intrinsicValue: Value?
 
             public init(
                 format: Expr<Format>,
@@ -414,19 +345,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    format: Expr(raw: .null),
-                    name: Expr(raw: .null),
-                    values: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Format", format.cfnValue)
                 o.set("Name", name.cfnValue)
@@ -443,7 +362,6 @@ extension ElasticLoadBalancingV2 {
             public var issuer: Expr<String>
             /// `JwksEndpoint`: string. Required.
             public var jwksEndpoint: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 additionalClaims: Expr<[JwtValidationActionAdditionalClaim]>? = nil,
@@ -455,18 +373,7 @@ extension ElasticLoadBalancingV2 {
                 self.jwksEndpoint = jwksEndpoint
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    issuer: Expr(raw: .null),
-                    jwksEndpoint: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = additionalClaims { o.set("AdditionalClaims", value.cfnValue) }
                 o.set("Issuer", issuer.cfnValue)
@@ -481,7 +388,6 @@ extension ElasticLoadBalancingV2 {
             public var key: Expr<String>?
             /// `Value`: string.
             public var value: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>? = nil,
@@ -491,15 +397,7 @@ extension ElasticLoadBalancingV2 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = key { o.set("Key", value.cfnValue) }
                 if let value = value { o.set("Value", value.cfnValue) }
@@ -517,7 +415,6 @@ extension ElasticLoadBalancingV2 {
             public var mode: Expr<String>?
             /// `TrustStoreArn`: string.
             public var trustStoreArn: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 advertiseTrustStoreCaNames: Expr<AdvertiseTrustStoreCaNames>? = nil,
@@ -531,15 +428,7 @@ extension ElasticLoadBalancingV2 {
                 self.trustStoreArn = trustStoreArn
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = advertiseTrustStoreCaNames { o.set("AdvertiseTrustStoreCaNames", value.cfnValue) }
                 if let value = ignoreClientCertificateExpiry { o.set("IgnoreClientCertificateExpiry", value.cfnValue) }
@@ -563,7 +452,6 @@ extension ElasticLoadBalancingV2 {
             public var query: Expr<String>?
             /// `StatusCode`: `StatusCode`. Required.
             public var statusCode: Expr<StatusCode>
-            private var intrinsicValue: Value?
 
             public init(
                 host: Expr<String>? = nil,
@@ -581,17 +469,7 @@ extension ElasticLoadBalancingV2 {
                 self.statusCode = statusCode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    statusCode: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = host { o.set("Host", value.cfnValue) }
                 if let value = path { o.set("Path", value.cfnValue) }
@@ -609,7 +487,6 @@ extension ElasticLoadBalancingV2 {
             public var durationSeconds: Expr<Int>?
             /// `Enabled`: boolean.
             public var enabled: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 durationSeconds: Expr<Int>? = nil,
@@ -619,15 +496,7 @@ extension ElasticLoadBalancingV2 {
                 self.enabled = enabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = durationSeconds { o.set("DurationSeconds", value.cfnValue) }
                 if let value = enabled { o.set("Enabled", value.cfnValue) }
@@ -641,7 +510,6 @@ extension ElasticLoadBalancingV2 {
             public var targetGroupArn: Expr<String>?
             /// `Weight`: integer.
             public var weight: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 targetGroupArn: Expr<String>? = nil,
@@ -651,15 +519,7 @@ extension ElasticLoadBalancingV2 {
                 self.weight = weight
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = targetGroupArn { o.set("TargetGroupArn", value.cfnValue) }
                 if let value = weight { o.set("Weight", value.cfnValue) }

@@ -75,7 +75,6 @@ extension ElasticLoadBalancingV2 {
             public var targetGroupArn: Expr<String>?
             /// `Type`: `ActionType`. Required.
             public var type: Expr<ActionType>
-            private var intrinsicValue: Value?
 
             public init(
                 authenticateCognitoConfig: AuthenticateCognitoConfig? = nil,
@@ -99,17 +98,7 @@ extension ElasticLoadBalancingV2 {
                 self.type = type
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    type: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = authenticateCognitoConfig { o.set("AuthenticateCognitoConfig", value.cfnValue) }
                 if let value = authenticateOidcConfig { o.set("AuthenticateOidcConfig", value.cfnValue) }
@@ -142,7 +131,6 @@ extension ElasticLoadBalancingV2 {
             public var userPoolClientId: Expr<String>
             /// `UserPoolDomain`: string. Required.
             public var userPoolDomain: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 authenticationRequestExtraParams: Value? = nil,
@@ -164,19 +152,7 @@ extension ElasticLoadBalancingV2 {
                 self.userPoolDomain = userPoolDomain
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    userPoolArn: Expr(raw: .null),
-                    userPoolClientId: Expr(raw: .null),
-                    userPoolDomain: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = authenticationRequestExtraParams { o.set("AuthenticationRequestExtraParams", value.cfnValue) }
                 if let value = onUnauthenticatedRequest { o.set("OnUnauthenticatedRequest", value.cfnValue) }
@@ -216,7 +192,6 @@ extension ElasticLoadBalancingV2 {
             public var useExistingClientSecret: Expr<Bool>?
             /// `UserInfoEndpoint`: string. Required.
             public var userInfoEndpoint: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 authenticationRequestExtraParams: Value? = nil,
@@ -246,21 +221,7 @@ extension ElasticLoadBalancingV2 {
                 self.userInfoEndpoint = userInfoEndpoint
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    authorizationEndpoint: Expr(raw: .null),
-                    clientId: Expr(raw: .null),
-                    issuer: Expr(raw: .null),
-                    tokenEndpoint: Expr(raw: .null),
-                    userInfoEndpoint: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = authenticationRequestExtraParams { o.set("AuthenticationRequestExtraParams", value.cfnValue) }
                 o.set("AuthorizationEndpoint", authorizationEndpoint.cfnValue)
@@ -286,7 +247,6 @@ extension ElasticLoadBalancingV2 {
             public var messageBody: Expr<String>?
             /// `StatusCode`: string. Required.
             public var statusCode: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 contentType: Expr<String>? = nil,
@@ -298,17 +258,7 @@ extension ElasticLoadBalancingV2 {
                 self.statusCode = statusCode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    statusCode: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = contentType { o.set("ContentType", value.cfnValue) }
                 if let value = messageBody { o.set("MessageBody", value.cfnValue) }
@@ -323,7 +273,6 @@ extension ElasticLoadBalancingV2 {
             public var targetGroupStickinessConfig: TargetGroupStickinessConfig?
             /// `TargetGroups`: list of `TargetGroupTuple`.
             public var targetGroups: Expr<[TargetGroupTuple]>?
-            private var intrinsicValue: Value?
 
             public init(
                 targetGroupStickinessConfig: TargetGroupStickinessConfig? = nil,
@@ -333,15 +282,7 @@ extension ElasticLoadBalancingV2 {
                 self.targetGroups = targetGroups
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = targetGroupStickinessConfig { o.set("TargetGroupStickinessConfig", value.cfnValue) }
                 if let value = targetGroups { o.set("TargetGroups", value.cfnValue) }
@@ -355,7 +296,6 @@ extension ElasticLoadBalancingV2 {
             public var regexValues: Expr<[Expr<String>]>?
             /// `Values`: list of string.
             public var values: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 regexValues: Expr<[Expr<String>]>? = nil,
@@ -365,15 +305,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = regexValues { o.set("RegexValues", value.cfnValue) }
                 if let value = values { o.set("Values", value.cfnValue) }
@@ -389,7 +321,6 @@ extension ElasticLoadBalancingV2 {
             public var regexValues: Expr<[Expr<String>]>?
             /// `Values`: list of string.
             public var values: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 httpHeaderName: Expr<String>? = nil,
@@ -401,15 +332,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = httpHeaderName { o.set("HttpHeaderName", value.cfnValue) }
                 if let value = regexValues { o.set("RegexValues", value.cfnValue) }
@@ -422,7 +345,6 @@ extension ElasticLoadBalancingV2 {
         public struct HttpRequestMethodConfig: PropertyStruct {
             /// `Values`: list of string.
             public var values: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 values: Expr<[Expr<String>]>? = nil
@@ -430,15 +352,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = values { o.set("Values", value.cfnValue) }
                 return .object(o)
@@ -453,7 +367,6 @@ extension ElasticLoadBalancingV2 {
             public var name: Expr<String>
             /// `Values`: list of string. Required.
             public var values: Expr<[Expr<String>]>
-            private var intrinsicValue: Value?
 
             public init(
                 format: Expr<Format>,
@@ -465,19 +378,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    format: Expr(raw: .null),
-                    name: Expr(raw: .null),
-                    values: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Format", format.cfnValue)
                 o.set("Name", name.cfnValue)
@@ -494,7 +395,6 @@ extension ElasticLoadBalancingV2 {
             public var issuer: Expr<String>
             /// `JwksEndpoint`: string. Required.
             public var jwksEndpoint: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 additionalClaims: Expr<[JwtValidationActionAdditionalClaim]>? = nil,
@@ -506,18 +406,7 @@ extension ElasticLoadBalancingV2 {
                 self.jwksEndpoint = jwksEndpoint
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    issuer: Expr(raw: .null),
-                    jwksEndpoint: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = additionalClaims { o.set("AdditionalClaims", value.cfnValue) }
                 o.set("Issuer", issuer.cfnValue)
@@ -532,7 +421,6 @@ extension ElasticLoadBalancingV2 {
             public var regexValues: Expr<[Expr<String>]>?
             /// `Values`: list of string.
             public var values: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 regexValues: Expr<[Expr<String>]>? = nil,
@@ -542,15 +430,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = regexValues { o.set("RegexValues", value.cfnValue) }
                 if let value = values { o.set("Values", value.cfnValue) }
@@ -562,7 +442,6 @@ extension ElasticLoadBalancingV2 {
         public struct QueryStringConfig: PropertyStruct {
             /// `Values`: list of `QueryStringKeyValue`.
             public var values: Expr<[QueryStringKeyValue]>?
-            private var intrinsicValue: Value?
 
             public init(
                 values: Expr<[QueryStringKeyValue]>? = nil
@@ -570,15 +449,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = values { o.set("Values", value.cfnValue) }
                 return .object(o)
@@ -591,7 +462,6 @@ extension ElasticLoadBalancingV2 {
             public var key: Expr<String>?
             /// `Value`: string.
             public var value: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>? = nil,
@@ -601,15 +471,7 @@ extension ElasticLoadBalancingV2 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = key { o.set("Key", value.cfnValue) }
                 if let value = value { o.set("Value", value.cfnValue) }
@@ -631,7 +493,6 @@ extension ElasticLoadBalancingV2 {
             public var query: Expr<String>?
             /// `StatusCode`: `StatusCode`. Required.
             public var statusCode: Expr<StatusCode>
-            private var intrinsicValue: Value?
 
             public init(
                 host: Expr<String>? = nil,
@@ -649,17 +510,7 @@ extension ElasticLoadBalancingV2 {
                 self.statusCode = statusCode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    statusCode: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = host { o.set("Host", value.cfnValue) }
                 if let value = path { o.set("Path", value.cfnValue) }
@@ -677,7 +528,6 @@ extension ElasticLoadBalancingV2 {
             public var regex: Expr<String>
             /// `Replace`: string. Required.
             public var replace: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 regex: Expr<String>,
@@ -687,18 +537,7 @@ extension ElasticLoadBalancingV2 {
                 self.replace = replace
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    regex: Expr(raw: .null),
-                    replace: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Regex", regex.cfnValue)
                 o.set("Replace", replace.cfnValue)
@@ -710,7 +549,6 @@ extension ElasticLoadBalancingV2 {
         public struct RewriteConfigObject: PropertyStruct {
             /// `Rewrites`: list of `RewriteConfig`. Required.
             public var rewrites: Expr<[RewriteConfig]>
-            private var intrinsicValue: Value?
 
             public init(
                 rewrites: Expr<[RewriteConfig]>
@@ -718,17 +556,7 @@ extension ElasticLoadBalancingV2 {
                 self.rewrites = rewrites
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    rewrites: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Rewrites", rewrites.cfnValue)
                 return .object(o)
@@ -755,7 +583,6 @@ extension ElasticLoadBalancingV2 {
             public var sourceIpConfig: SourceIpConfig?
             /// `Values`: list of string.
             public var values: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 field: Expr<String>? = nil,
@@ -779,15 +606,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = field { o.set("Field", value.cfnValue) }
                 if let value = hostHeaderConfig { o.set("HostHeaderConfig", value.cfnValue) }
@@ -806,7 +625,6 @@ extension ElasticLoadBalancingV2 {
         public struct SourceIpConfig: PropertyStruct {
             /// `Values`: list of string.
             public var values: Expr<[Expr<String>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 values: Expr<[Expr<String>]>? = nil
@@ -814,15 +632,7 @@ extension ElasticLoadBalancingV2 {
                 self.values = values
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = values { o.set("Values", value.cfnValue) }
                 return .object(o)
@@ -835,7 +645,6 @@ extension ElasticLoadBalancingV2 {
             public var durationSeconds: Expr<Int>?
             /// `Enabled`: boolean.
             public var enabled: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 durationSeconds: Expr<Int>? = nil,
@@ -845,15 +654,7 @@ extension ElasticLoadBalancingV2 {
                 self.enabled = enabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = durationSeconds { o.set("DurationSeconds", value.cfnValue) }
                 if let value = enabled { o.set("Enabled", value.cfnValue) }
@@ -867,7 +668,6 @@ extension ElasticLoadBalancingV2 {
             public var targetGroupArn: Expr<String>?
             /// `Weight`: integer.
             public var weight: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 targetGroupArn: Expr<String>? = nil,
@@ -877,15 +677,7 @@ extension ElasticLoadBalancingV2 {
                 self.weight = weight
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = targetGroupArn { o.set("TargetGroupArn", value.cfnValue) }
                 if let value = weight { o.set("Weight", value.cfnValue) }
@@ -901,7 +693,6 @@ extension ElasticLoadBalancingV2 {
             public var type: Expr<TransformType>
             /// `UrlRewriteConfig`: `RewriteConfigObject`.
             public var urlRewriteConfig: RewriteConfigObject?
-            private var intrinsicValue: Value?
 
             public init(
                 hostHeaderRewriteConfig: RewriteConfigObject? = nil,
@@ -913,17 +704,7 @@ extension ElasticLoadBalancingV2 {
                 self.urlRewriteConfig = urlRewriteConfig
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    type: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = hostHeaderRewriteConfig { o.set("HostHeaderRewriteConfig", value.cfnValue) }
                 o.set("Type", type.cfnValue)

@@ -112,7 +112,6 @@ extension ElasticLoadBalancingV2 {
             public var key: Expr<String>?
             /// `Value`: string.
             public var value: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>? = nil,
@@ -122,15 +121,7 @@ extension ElasticLoadBalancingV2 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = key { o.set("Key", value.cfnValue) }
                 if let value = value { o.set("Value", value.cfnValue) }
@@ -142,7 +133,6 @@ extension ElasticLoadBalancingV2 {
         public struct MinimumLoadBalancerCapacity: PropertyStruct {
             /// `CapacityUnits`: integer. Required.
             public var capacityUnits: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 capacityUnits: Expr<Int>
@@ -150,17 +140,7 @@ extension ElasticLoadBalancingV2 {
                 self.capacityUnits = capacityUnits
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    capacityUnits: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("CapacityUnits", capacityUnits.cfnValue)
                 return .object(o)
@@ -179,7 +159,6 @@ extension ElasticLoadBalancingV2 {
             public var sourceNatIpv6Prefix: Expr<String>?
             /// `SubnetId`: string. Required.
             public var subnetId: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 allocationId: Expr<String>? = nil,
@@ -195,17 +174,7 @@ extension ElasticLoadBalancingV2 {
                 self.subnetId = subnetId
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    subnetId: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = allocationId { o.set("AllocationId", value.cfnValue) }
                 if let value = ipv6Address { o.set("IPv6Address", value.cfnValue) }
@@ -222,7 +191,6 @@ extension ElasticLoadBalancingV2 {
             public var key: Expr<String>
             /// `Value`: string.
             public var value: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>,
@@ -232,17 +200,7 @@ extension ElasticLoadBalancingV2 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    key: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Key", key.cfnValue)
                 if let value = value { o.set("Value", value.cfnValue) }

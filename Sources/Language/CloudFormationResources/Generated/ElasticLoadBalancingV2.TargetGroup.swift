@@ -140,7 +140,6 @@ extension ElasticLoadBalancingV2 {
             public var grpcCode: Expr<String>?
             /// `HttpCode`: string.
             public var httpCode: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 grpcCode: Expr<String>? = nil,
@@ -150,15 +149,7 @@ extension ElasticLoadBalancingV2 {
                 self.httpCode = httpCode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = grpcCode { o.set("GrpcCode", value.cfnValue) }
                 if let value = httpCode { o.set("HttpCode", value.cfnValue) }
@@ -176,7 +167,6 @@ extension ElasticLoadBalancingV2 {
             public var port: Expr<Int>?
             /// `QuicServerId`: string.
             public var quicServerId: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 availabilityZone: Expr<String>? = nil,
@@ -190,17 +180,7 @@ extension ElasticLoadBalancingV2 {
                 self.quicServerId = quicServerId
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = availabilityZone { o.set("AvailabilityZone", value.cfnValue) }
                 o.set("Id", id.cfnValue)
@@ -216,7 +196,6 @@ extension ElasticLoadBalancingV2 {
             public var key: Expr<String>?
             /// `Value`: string.
             public var value: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>? = nil,
@@ -226,15 +205,7 @@ extension ElasticLoadBalancingV2 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = key { o.set("Key", value.cfnValue) }
                 if let value = value { o.set("Value", value.cfnValue) }

@@ -81,7 +81,6 @@ extension IAM {
             public var policyDocument: Value
             /// `PolicyName`: string. Required.
             public var policyName: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 policyDocument: Value,
@@ -91,18 +90,7 @@ extension IAM {
                 self.policyName = policyName
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    policyDocument: Value.null,
-                    policyName: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("PolicyDocument", policyDocument.cfnValue)
                 o.set("PolicyName", policyName.cfnValue)

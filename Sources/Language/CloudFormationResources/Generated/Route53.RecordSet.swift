@@ -121,7 +121,6 @@ extension Route53 {
             public var evaluateTargetHealth: Expr<Bool>?
             /// `HostedZoneId`: string. Required.
             public var hostedZoneId: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 dnsName: Expr<String>,
@@ -133,18 +132,7 @@ extension Route53 {
                 self.hostedZoneId = hostedZoneId
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    dnsName: Expr(raw: .null),
-                    hostedZoneId: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("DNSName", dnsName.cfnValue)
                 if let value = evaluateTargetHealth { o.set("EvaluateTargetHealth", value.cfnValue) }
@@ -159,7 +147,6 @@ extension Route53 {
             public var collectionId: Expr<String>
             /// `LocationName`: string. Required.
             public var locationName: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 collectionId: Expr<String>,
@@ -169,18 +156,7 @@ extension Route53 {
                 self.locationName = locationName
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    collectionId: Expr(raw: .null),
-                    locationName: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("CollectionId", collectionId.cfnValue)
                 o.set("LocationName", locationName.cfnValue)
@@ -194,7 +170,6 @@ extension Route53 {
             public var latitude: Expr<String>
             /// `Longitude`: string. Required.
             public var longitude: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 latitude: Expr<String>,
@@ -204,18 +179,7 @@ extension Route53 {
                 self.longitude = longitude
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    latitude: Expr(raw: .null),
-                    longitude: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Latitude", latitude.cfnValue)
                 o.set("Longitude", longitude.cfnValue)
@@ -231,7 +195,6 @@ extension Route53 {
             public var countryCode: Expr<String>?
             /// `SubdivisionCode`: string.
             public var subdivisionCode: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 continentCode: Expr<String>? = nil,
@@ -243,15 +206,7 @@ extension Route53 {
                 self.subdivisionCode = subdivisionCode
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = continentCode { o.set("ContinentCode", value.cfnValue) }
                 if let value = countryCode { o.set("CountryCode", value.cfnValue) }
@@ -270,7 +225,6 @@ extension Route53 {
             public var coordinates: Coordinates?
             /// `LocalZoneGroup`: string.
             public var localZoneGroup: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 awsRegion: Expr<String>? = nil,
@@ -284,15 +238,7 @@ extension Route53 {
                 self.localZoneGroup = localZoneGroup
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = awsRegion { o.set("AWSRegion", value.cfnValue) }
                 if let value = bias { o.set("Bias", value.cfnValue) }

@@ -179,7 +179,6 @@ extension S3 {
         public struct AbortIncompleteMultipartUpload: PropertyStruct {
             /// `DaysAfterInitiation`: integer (minimum 0). Required.
             public var daysAfterInitiation: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 daysAfterInitiation: Expr<Int>
@@ -187,17 +186,7 @@ extension S3 {
                 self.daysAfterInitiation = daysAfterInitiation
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    daysAfterInitiation: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("DaysAfterInitiation", daysAfterInitiation.cfnValue)
                 return .object(o)
@@ -208,7 +197,6 @@ extension S3 {
         public struct AccelerateConfiguration: PropertyStruct {
             /// `AccelerationStatus`: `AccelerationStatus`. Required.
             public var accelerationStatus: Expr<AccelerationStatus>
-            private var intrinsicValue: Value?
 
             public init(
                 accelerationStatus: Expr<AccelerationStatus>
@@ -216,17 +204,7 @@ extension S3 {
                 self.accelerationStatus = accelerationStatus
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    accelerationStatus: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("AccelerationStatus", accelerationStatus.cfnValue)
                 return .object(o)
@@ -237,7 +215,6 @@ extension S3 {
         public struct AccessControlTranslation: PropertyStruct {
             /// `Owner`: `Owner`. Required.
             public var owner: Expr<Owner>
-            private var intrinsicValue: Value?
 
             public init(
                 owner: Expr<Owner>
@@ -245,17 +222,7 @@ extension S3 {
                 self.owner = owner
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    owner: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Owner", owner.cfnValue)
                 return .object(o)
@@ -272,7 +239,6 @@ extension S3 {
             public var storageClassAnalysis: StorageClassAnalysis
             /// `TagFilters`: list of `TagFilter`.
             public var tagFilters: Expr<[TagFilter]>?
-            private var intrinsicValue: Value?
 
             public init(
                 id: Expr<String>,
@@ -286,18 +252,7 @@ extension S3 {
                 self.tagFilters = tagFilters
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null),
-                    storageClassAnalysis: StorageClassAnalysis.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Id", id.cfnValue)
                 if let value = prefix { o.set("Prefix", value.cfnValue) }
@@ -311,7 +266,6 @@ extension S3 {
         public struct BlockedEncryptionTypes: PropertyStruct {
             /// `EncryptionType`: list of `BlockedEncryptionTypeList`.
             public var encryptionType: Expr<[Expr<BlockedEncryptionTypeList>]>?
-            private var intrinsicValue: Value?
 
             public init(
                 encryptionType: Expr<[Expr<BlockedEncryptionTypeList>]>? = nil
@@ -319,15 +273,7 @@ extension S3 {
                 self.encryptionType = encryptionType
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = encryptionType { o.set("EncryptionType", value.cfnValue) }
                 return .object(o)
@@ -338,7 +284,6 @@ extension S3 {
         public struct BucketEncryption: PropertyStruct {
             /// `ServerSideEncryptionConfiguration`: list of `ServerSideEncryptionRule`. Required.
             public var serverSideEncryptionConfiguration: Expr<[ServerSideEncryptionRule]>
-            private var intrinsicValue: Value?
 
             public init(
                 serverSideEncryptionConfiguration: Expr<[ServerSideEncryptionRule]>
@@ -346,17 +291,7 @@ extension S3 {
                 self.serverSideEncryptionConfiguration = serverSideEncryptionConfiguration
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    serverSideEncryptionConfiguration: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("ServerSideEncryptionConfiguration", serverSideEncryptionConfiguration.cfnValue)
                 return .object(o)
@@ -367,7 +302,6 @@ extension S3 {
         public struct CorsConfiguration: PropertyStruct {
             /// `CorsRules`: list of `CorsRule`. Required.
             public var corsRules: Expr<[CorsRule]>
-            private var intrinsicValue: Value?
 
             public init(
                 corsRules: Expr<[CorsRule]>
@@ -375,17 +309,7 @@ extension S3 {
                 self.corsRules = corsRules
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    corsRules: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("CorsRules", corsRules.cfnValue)
                 return .object(o)
@@ -406,7 +330,6 @@ extension S3 {
             public var id: Expr<String>?
             /// `MaxAge`: integer (minimum 0).
             public var maxAge: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 allowedHeaders: Expr<[Expr<String>]>? = nil,
@@ -424,18 +347,7 @@ extension S3 {
                 self.maxAge = maxAge
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    allowedMethods: Expr(raw: .null),
-                    allowedOrigins: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = allowedHeaders { o.set("AllowedHeaders", value.cfnValue) }
                 o.set("AllowedMethods", allowedMethods.cfnValue)
@@ -453,7 +365,6 @@ extension S3 {
             public var destination: Destination
             /// `OutputSchemaVersion`: string. Required.
             public var outputSchemaVersion: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 destination: Destination,
@@ -463,18 +374,7 @@ extension S3 {
                 self.outputSchemaVersion = outputSchemaVersion
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    destination: Destination.intrinsic(Value.null),
-                    outputSchemaVersion: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Destination", destination.cfnValue)
                 o.set("OutputSchemaVersion", outputSchemaVersion.cfnValue)
@@ -490,7 +390,6 @@ extension S3 {
             public var mode: Expr<Mode>?
             /// `Years`: integer.
             public var years: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 days: Expr<Int>? = nil,
@@ -502,15 +401,7 @@ extension S3 {
                 self.years = years
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = days { o.set("Days", value.cfnValue) }
                 if let value = mode { o.set("Mode", value.cfnValue) }
@@ -523,7 +414,6 @@ extension S3 {
         public struct DeleteMarkerReplication: PropertyStruct {
             /// `Status`: `Status`.
             public var status: Expr<Status>?
-            private var intrinsicValue: Value?
 
             public init(
                 status: Expr<Status>? = nil
@@ -531,15 +421,7 @@ extension S3 {
                 self.status = status
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = status { o.set("Status", value.cfnValue) }
                 return .object(o)
@@ -556,7 +438,6 @@ extension S3 {
             public var format: Expr<Format>
             /// `Prefix`: string.
             public var prefix: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 bucketAccountId: Expr<String>? = nil,
@@ -570,18 +451,7 @@ extension S3 {
                 self.prefix = prefix
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    bucketArn: Expr(raw: .null),
-                    format: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = bucketAccountId { o.set("BucketAccountId", value.cfnValue) }
                 o.set("BucketArn", bucketArn.cfnValue)
@@ -595,7 +465,6 @@ extension S3 {
         public struct EncryptionConfiguration: PropertyStruct {
             /// `ReplicaKmsKeyID`: string. Required.
             public var replicaKmsKeyID: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 replicaKmsKeyID: Expr<String>
@@ -603,17 +472,7 @@ extension S3 {
                 self.replicaKmsKeyID = replicaKmsKeyID
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    replicaKmsKeyID: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("ReplicaKmsKeyID", replicaKmsKeyID.cfnValue)
                 return .object(o)
@@ -624,7 +483,6 @@ extension S3 {
         public struct EventBridgeConfiguration: PropertyStruct {
             /// `EventBridgeEnabled`: boolean. Required.
             public var eventBridgeEnabled: Expr<Bool>
-            private var intrinsicValue: Value?
 
             public init(
                 eventBridgeEnabled: Expr<Bool>
@@ -632,17 +490,7 @@ extension S3 {
                 self.eventBridgeEnabled = eventBridgeEnabled
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    eventBridgeEnabled: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("EventBridgeEnabled", eventBridgeEnabled.cfnValue)
                 return .object(o)
@@ -655,7 +503,6 @@ extension S3 {
             public var name: Expr<String>
             /// `Value`: string. Required.
             public var value: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 name: Expr<String>,
@@ -665,18 +512,7 @@ extension S3 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    name: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Name", name.cfnValue)
                 o.set("Value", value.cfnValue)
@@ -696,7 +532,6 @@ extension S3 {
             public var tagFilters: Expr<[TagFilter]>?
             /// `Tierings`: list of `Tiering`. Required.
             public var tierings: Expr<[Tiering]>
-            private var intrinsicValue: Value?
 
             public init(
                 id: Expr<String>,
@@ -712,19 +547,7 @@ extension S3 {
                 self.tierings = tierings
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null),
-                    status: Expr(raw: .null),
-                    tierings: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Id", id.cfnValue)
                 if let value = prefix { o.set("Prefix", value.cfnValue) }
@@ -751,7 +574,6 @@ extension S3 {
             public var prefix: Expr<String>?
             /// `ScheduleFrequency`: `ScheduleFrequency`. Required.
             public var scheduleFrequency: Expr<ScheduleFrequency>
-            private var intrinsicValue: Value?
 
             public init(
                 destination: Destination,
@@ -771,21 +593,7 @@ extension S3 {
                 self.scheduleFrequency = scheduleFrequency
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    destination: Destination.intrinsic(Value.null),
-                    enabled: Expr(raw: .null),
-                    id: Expr(raw: .null),
-                    includedObjectVersions: Expr(raw: .null),
-                    scheduleFrequency: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Destination", destination.cfnValue)
                 o.set("Enabled", enabled.cfnValue)
@@ -806,7 +614,6 @@ extension S3 {
             public var filter: NotificationFilter?
             /// `Function`: string. Required.
             public var function: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 event: Expr<String>,
@@ -818,18 +625,7 @@ extension S3 {
                 self.function = function
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    event: Expr(raw: .null),
-                    function: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Event", event.cfnValue)
                 if let value = filter { o.set("Filter", value.cfnValue) }
@@ -844,7 +640,6 @@ extension S3 {
             public var rules: Expr<[Rule]>
             /// `TransitionDefaultMinimumObjectSize`: `TransitionDefaultMinimumObjectSize`.
             public var transitionDefaultMinimumObjectSize: Expr<TransitionDefaultMinimumObjectSize>?
-            private var intrinsicValue: Value?
 
             public init(
                 rules: Expr<[Rule]>,
@@ -854,17 +649,7 @@ extension S3 {
                 self.transitionDefaultMinimumObjectSize = transitionDefaultMinimumObjectSize
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    rules: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Rules", rules.cfnValue)
                 if let value = transitionDefaultMinimumObjectSize { o.set("TransitionDefaultMinimumObjectSize", value.cfnValue) }
@@ -880,7 +665,6 @@ extension S3 {
             public var logFilePrefix: Expr<String>?
             /// `TargetObjectKeyFormat`: JSON value.
             public var targetObjectKeyFormat: Value?
-            private var intrinsicValue: Value?
 
             public init(
                 destinationBucketName: Expr<String>? = nil,
@@ -892,15 +676,7 @@ extension S3 {
                 self.targetObjectKeyFormat = targetObjectKeyFormat
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = destinationBucketName { o.set("DestinationBucketName", value.cfnValue) }
                 if let value = logFilePrefix { o.set("LogFilePrefix", value.cfnValue) }
@@ -911,38 +687,20 @@ extension S3 {
 
         /// The `MetadataConfiguration` property type of `AWS::S3::Bucket`.
         public struct MetadataConfiguration: PropertyStruct {
-            private var intrinsicValue: Value?
 
             public init() {}
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 return .object(Object())
             }
         }
 
         /// The `MetadataTableConfiguration` property type of `AWS::S3::Bucket`.
         public struct MetadataTableConfiguration: PropertyStruct {
-            private var intrinsicValue: Value?
 
             public init() {}
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 return .object(Object())
             }
         }
@@ -953,7 +711,6 @@ extension S3 {
             public var eventThreshold: ReplicationTimeValue?
             /// `Status`: `Status`. Required.
             public var status: Expr<Status>
-            private var intrinsicValue: Value?
 
             public init(
                 eventThreshold: ReplicationTimeValue? = nil,
@@ -963,17 +720,7 @@ extension S3 {
                 self.status = status
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    status: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = eventThreshold { o.set("EventThreshold", value.cfnValue) }
                 o.set("Status", status.cfnValue)
@@ -991,7 +738,6 @@ extension S3 {
             public var prefix: Expr<String>?
             /// `TagFilters`: list of `TagFilter`.
             public var tagFilters: Expr<[TagFilter]>?
-            private var intrinsicValue: Value?
 
             public init(
                 accessPointArn: Expr<String>? = nil,
@@ -1005,17 +751,7 @@ extension S3 {
                 self.tagFilters = tagFilters
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    id: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = accessPointArn { o.set("AccessPointArn", value.cfnValue) }
                 o.set("Id", id.cfnValue)
@@ -1031,7 +767,6 @@ extension S3 {
             public var newerNoncurrentVersions: Expr<Int>?
             /// `NoncurrentDays`: integer. Required.
             public var noncurrentDays: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 newerNoncurrentVersions: Expr<Int>? = nil,
@@ -1041,17 +776,7 @@ extension S3 {
                 self.noncurrentDays = noncurrentDays
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    noncurrentDays: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = newerNoncurrentVersions { o.set("NewerNoncurrentVersions", value.cfnValue) }
                 o.set("NoncurrentDays", noncurrentDays.cfnValue)
@@ -1067,7 +792,6 @@ extension S3 {
             public var storageClass: Expr<StorageClass>
             /// `TransitionInDays`: integer. Required.
             public var transitionInDays: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 newerNoncurrentVersions: Expr<Int>? = nil,
@@ -1079,18 +803,7 @@ extension S3 {
                 self.transitionInDays = transitionInDays
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    storageClass: Expr(raw: .null),
-                    transitionInDays: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = newerNoncurrentVersions { o.set("NewerNoncurrentVersions", value.cfnValue) }
                 o.set("StorageClass", storageClass.cfnValue)
@@ -1109,7 +822,6 @@ extension S3 {
             public var queueConfigurations: Expr<[QueueConfiguration]>?
             /// `TopicConfigurations`: list of `TopicConfiguration`.
             public var topicConfigurations: Expr<[TopicConfiguration]>?
-            private var intrinsicValue: Value?
 
             public init(
                 eventBridgeConfiguration: EventBridgeConfiguration? = nil,
@@ -1123,15 +835,7 @@ extension S3 {
                 self.topicConfigurations = topicConfigurations
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = eventBridgeConfiguration { o.set("EventBridgeConfiguration", value.cfnValue) }
                 if let value = lambdaConfigurations { o.set("LambdaConfigurations", value.cfnValue) }
@@ -1145,7 +849,6 @@ extension S3 {
         public struct NotificationFilter: PropertyStruct {
             /// `S3Key`: `S3KeyFilter`. Required.
             public var s3Key: S3KeyFilter
-            private var intrinsicValue: Value?
 
             public init(
                 s3Key: S3KeyFilter
@@ -1153,17 +856,7 @@ extension S3 {
                 self.s3Key = s3Key
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    s3Key: S3KeyFilter.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("S3Key", s3Key.cfnValue)
                 return .object(o)
@@ -1176,7 +869,6 @@ extension S3 {
             public var objectLockEnabled: Expr<ObjectLockEnabled>?
             /// `Rule`: `ObjectLockRule`.
             public var rule: ObjectLockRule?
-            private var intrinsicValue: Value?
 
             public init(
                 objectLockEnabled: Expr<ObjectLockEnabled>? = nil,
@@ -1186,15 +878,7 @@ extension S3 {
                 self.rule = rule
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = objectLockEnabled { o.set("ObjectLockEnabled", value.cfnValue) }
                 if let value = rule { o.set("Rule", value.cfnValue) }
@@ -1206,7 +890,6 @@ extension S3 {
         public struct ObjectLockRule: PropertyStruct {
             /// `DefaultRetention`: `DefaultRetention`.
             public var defaultRetention: DefaultRetention?
-            private var intrinsicValue: Value?
 
             public init(
                 defaultRetention: DefaultRetention? = nil
@@ -1214,15 +897,7 @@ extension S3 {
                 self.defaultRetention = defaultRetention
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = defaultRetention { o.set("DefaultRetention", value.cfnValue) }
                 return .object(o)
@@ -1233,7 +908,6 @@ extension S3 {
         public struct OwnershipControls: PropertyStruct {
             /// `Rules`: list of `OwnershipControlsRule`. Required.
             public var rules: Expr<[OwnershipControlsRule]>
-            private var intrinsicValue: Value?
 
             public init(
                 rules: Expr<[OwnershipControlsRule]>
@@ -1241,17 +915,7 @@ extension S3 {
                 self.rules = rules
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    rules: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Rules", rules.cfnValue)
                 return .object(o)
@@ -1262,7 +926,6 @@ extension S3 {
         public struct OwnershipControlsRule: PropertyStruct {
             /// `ObjectOwnership`: `ObjectOwnership`.
             public var objectOwnership: Expr<ObjectOwnership>?
-            private var intrinsicValue: Value?
 
             public init(
                 objectOwnership: Expr<ObjectOwnership>? = nil
@@ -1270,15 +933,7 @@ extension S3 {
                 self.objectOwnership = objectOwnership
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = objectOwnership { o.set("ObjectOwnership", value.cfnValue) }
                 return .object(o)
@@ -1295,7 +950,6 @@ extension S3 {
             public var ignorePublicAcls: Expr<Bool>?
             /// `RestrictPublicBuckets`: boolean.
             public var restrictPublicBuckets: Expr<Bool>?
-            private var intrinsicValue: Value?
 
             public init(
                 blockPublicAcls: Expr<Bool>? = nil,
@@ -1309,15 +963,7 @@ extension S3 {
                 self.restrictPublicBuckets = restrictPublicBuckets
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = blockPublicAcls { o.set("BlockPublicAcls", value.cfnValue) }
                 if let value = blockPublicPolicy { o.set("BlockPublicPolicy", value.cfnValue) }
@@ -1335,7 +981,6 @@ extension S3 {
             public var filter: NotificationFilter?
             /// `Queue`: string. Required.
             public var queue: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 event: Expr<String>,
@@ -1347,18 +992,7 @@ extension S3 {
                 self.queue = queue
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    event: Expr(raw: .null),
-                    queue: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Event", event.cfnValue)
                 if let value = filter { o.set("Filter", value.cfnValue) }
@@ -1373,7 +1007,6 @@ extension S3 {
             public var hostName: Expr<String>
             /// `Protocol`: `RedirectAllRequestsToProtocol`.
             public var `protocol`: Expr<RedirectAllRequestsToProtocol>?
-            private var intrinsicValue: Value?
 
             public init(
                 hostName: Expr<String>,
@@ -1383,17 +1016,7 @@ extension S3 {
                 self.`protocol` = `protocol`
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    hostName: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("HostName", hostName.cfnValue)
                 if let value = `protocol` { o.set("Protocol", value.cfnValue) }
@@ -1413,7 +1036,6 @@ extension S3 {
             public var replaceKeyPrefixWith: Expr<String>?
             /// `ReplaceKeyWith`: string.
             public var replaceKeyWith: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 hostName: Expr<String>? = nil,
@@ -1429,15 +1051,7 @@ extension S3 {
                 self.replaceKeyWith = replaceKeyWith
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = hostName { o.set("HostName", value.cfnValue) }
                 if let value = httpRedirectCode { o.set("HttpRedirectCode", value.cfnValue) }
@@ -1452,7 +1066,6 @@ extension S3 {
         public struct ReplicaModifications: PropertyStruct {
             /// `Status`: `ReplicaModificationsStatus`. Required.
             public var status: Expr<ReplicaModificationsStatus>
-            private var intrinsicValue: Value?
 
             public init(
                 status: Expr<ReplicaModificationsStatus>
@@ -1460,17 +1073,7 @@ extension S3 {
                 self.status = status
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    status: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Status", status.cfnValue)
                 return .object(o)
@@ -1483,7 +1086,6 @@ extension S3 {
             public var role: Expr<String>
             /// `Rules`: list of `ReplicationRule`. Required.
             public var rules: Expr<[ReplicationRule]>
-            private var intrinsicValue: Value?
 
             public init(
                 role: Expr<String>,
@@ -1493,18 +1095,7 @@ extension S3 {
                 self.rules = rules
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    role: Expr(raw: .null),
-                    rules: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Role", role.cfnValue)
                 o.set("Rules", rules.cfnValue)
@@ -1528,7 +1119,6 @@ extension S3 {
             public var replicationTime: ReplicationTime?
             /// `StorageClass`: `ReplicationDestinationStorageClass`.
             public var storageClass: Expr<ReplicationDestinationStorageClass>?
-            private var intrinsicValue: Value?
 
             public init(
                 accessControlTranslation: AccessControlTranslation? = nil,
@@ -1548,17 +1138,7 @@ extension S3 {
                 self.storageClass = storageClass
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    bucket: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = accessControlTranslation { o.set("AccessControlTranslation", value.cfnValue) }
                 if let value = account { o.set("Account", value.cfnValue) }
@@ -1589,7 +1169,6 @@ extension S3 {
             public var sourceSelectionCriteria: SourceSelectionCriteria?
             /// `Status`: `Status`. Required.
             public var status: Expr<Status>
-            private var intrinsicValue: Value?
 
             public init(
                 deleteMarkerReplication: DeleteMarkerReplication? = nil,
@@ -1611,18 +1190,7 @@ extension S3 {
                 self.status = status
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    destination: ReplicationDestination.intrinsic(Value.null),
-                    status: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = deleteMarkerReplication { o.set("DeleteMarkerReplication", value.cfnValue) }
                 o.set("Destination", destination.cfnValue)
@@ -1642,7 +1210,6 @@ extension S3 {
             public var prefix: Expr<String>?
             /// `TagFilters`: list of `TagFilter`.
             public var tagFilters: Expr<[TagFilter]>?
-            private var intrinsicValue: Value?
 
             public init(
                 prefix: Expr<String>? = nil,
@@ -1652,15 +1219,7 @@ extension S3 {
                 self.tagFilters = tagFilters
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = prefix { o.set("Prefix", value.cfnValue) }
                 if let value = tagFilters { o.set("TagFilters", value.cfnValue) }
@@ -1676,7 +1235,6 @@ extension S3 {
             public var prefix: Expr<String>?
             /// `TagFilter`: `TagFilter`.
             public var tagFilter: TagFilter?
-            private var intrinsicValue: Value?
 
             public init(
                 and: ReplicationRuleAndOperator? = nil,
@@ -1688,15 +1246,7 @@ extension S3 {
                 self.tagFilter = tagFilter
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = and { o.set("And", value.cfnValue) }
                 if let value = prefix { o.set("Prefix", value.cfnValue) }
@@ -1711,7 +1261,6 @@ extension S3 {
             public var status: Expr<Status>
             /// `Time`: `ReplicationTimeValue`. Required.
             public var time: ReplicationTimeValue
-            private var intrinsicValue: Value?
 
             public init(
                 status: Expr<Status>,
@@ -1721,18 +1270,7 @@ extension S3 {
                 self.time = time
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    status: Expr(raw: .null),
-                    time: ReplicationTimeValue.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Status", status.cfnValue)
                 o.set("Time", time.cfnValue)
@@ -1744,7 +1282,6 @@ extension S3 {
         public struct ReplicationTimeValue: PropertyStruct {
             /// `Minutes`: integer. Required.
             public var minutes: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 minutes: Expr<Int>
@@ -1752,17 +1289,7 @@ extension S3 {
                 self.minutes = minutes
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    minutes: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Minutes", minutes.cfnValue)
                 return .object(o)
@@ -1775,7 +1302,6 @@ extension S3 {
             public var redirectRule: RedirectRule
             /// `RoutingRuleCondition`: `RoutingRuleCondition`.
             public var routingRuleCondition: RoutingRuleCondition?
-            private var intrinsicValue: Value?
 
             public init(
                 redirectRule: RedirectRule,
@@ -1785,17 +1311,7 @@ extension S3 {
                 self.routingRuleCondition = routingRuleCondition
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    redirectRule: RedirectRule.intrinsic(Value.null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("RedirectRule", redirectRule.cfnValue)
                 if let value = routingRuleCondition { o.set("RoutingRuleCondition", value.cfnValue) }
@@ -1809,7 +1325,6 @@ extension S3 {
             public var httpErrorCodeReturnedEquals: Expr<String>?
             /// `KeyPrefixEquals`: string.
             public var keyPrefixEquals: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 httpErrorCodeReturnedEquals: Expr<String>? = nil,
@@ -1819,15 +1334,7 @@ extension S3 {
                 self.keyPrefixEquals = keyPrefixEquals
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = httpErrorCodeReturnedEquals { o.set("HttpErrorCodeReturnedEquals", value.cfnValue) }
                 if let value = keyPrefixEquals { o.set("KeyPrefixEquals", value.cfnValue) }
@@ -1869,7 +1376,6 @@ extension S3 {
             public var transition: Transition?
             /// `Transitions`: list of `Transition`.
             public var transitions: Expr<[Transition]>?
-            private var intrinsicValue: Value?
 
             public init(
                 abortIncompleteMultipartUpload: AbortIncompleteMultipartUpload? = nil,
@@ -1907,17 +1413,7 @@ extension S3 {
                 self.transitions = transitions
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    status: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = abortIncompleteMultipartUpload { o.set("AbortIncompleteMultipartUpload", value.cfnValue) }
                 if let value = expirationDate { o.set("ExpirationDate", value.cfnValue) }
@@ -1943,7 +1439,6 @@ extension S3 {
         public struct S3KeyFilter: PropertyStruct {
             /// `Rules`: list of `FilterRule`. Required.
             public var rules: Expr<[FilterRule]>
-            private var intrinsicValue: Value?
 
             public init(
                 rules: Expr<[FilterRule]>
@@ -1951,17 +1446,7 @@ extension S3 {
                 self.rules = rules
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    rules: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Rules", rules.cfnValue)
                 return .object(o)
@@ -1974,7 +1459,6 @@ extension S3 {
             public var kmsMasterKeyID: Expr<String>?
             /// `SSEAlgorithm`: `SSEAlgorithm`. Required.
             public var sseAlgorithm: Expr<SSEAlgorithm>
-            private var intrinsicValue: Value?
 
             public init(
                 kmsMasterKeyID: Expr<String>? = nil,
@@ -1984,17 +1468,7 @@ extension S3 {
                 self.sseAlgorithm = sseAlgorithm
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    sseAlgorithm: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = kmsMasterKeyID { o.set("KMSMasterKeyID", value.cfnValue) }
                 o.set("SSEAlgorithm", sseAlgorithm.cfnValue)
@@ -2010,7 +1484,6 @@ extension S3 {
             public var bucketKeyEnabled: Expr<Bool>?
             /// `ServerSideEncryptionByDefault`: `ServerSideEncryptionByDefault`.
             public var serverSideEncryptionByDefault: ServerSideEncryptionByDefault?
-            private var intrinsicValue: Value?
 
             public init(
                 blockedEncryptionTypes: BlockedEncryptionTypes? = nil,
@@ -2022,15 +1495,7 @@ extension S3 {
                 self.serverSideEncryptionByDefault = serverSideEncryptionByDefault
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = blockedEncryptionTypes { o.set("BlockedEncryptionTypes", value.cfnValue) }
                 if let value = bucketKeyEnabled { o.set("BucketKeyEnabled", value.cfnValue) }
@@ -2045,7 +1510,6 @@ extension S3 {
             public var replicaModifications: ReplicaModifications?
             /// `SseKmsEncryptedObjects`: `SseKmsEncryptedObjects`.
             public var sseKmsEncryptedObjects: SseKmsEncryptedObjects?
-            private var intrinsicValue: Value?
 
             public init(
                 replicaModifications: ReplicaModifications? = nil,
@@ -2055,15 +1519,7 @@ extension S3 {
                 self.sseKmsEncryptedObjects = sseKmsEncryptedObjects
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = replicaModifications { o.set("ReplicaModifications", value.cfnValue) }
                 if let value = sseKmsEncryptedObjects { o.set("SseKmsEncryptedObjects", value.cfnValue) }
@@ -2075,7 +1531,6 @@ extension S3 {
         public struct SseKmsEncryptedObjects: PropertyStruct {
             /// `Status`: `Status`. Required.
             public var status: Expr<Status>
-            private var intrinsicValue: Value?
 
             public init(
                 status: Expr<Status>
@@ -2083,17 +1538,7 @@ extension S3 {
                 self.status = status
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    status: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Status", status.cfnValue)
                 return .object(o)
@@ -2104,7 +1549,6 @@ extension S3 {
         public struct StorageClassAnalysis: PropertyStruct {
             /// `DataExport`: `DataExport`.
             public var dataExport: DataExport?
-            private var intrinsicValue: Value?
 
             public init(
                 dataExport: DataExport? = nil
@@ -2112,15 +1556,7 @@ extension S3 {
                 self.dataExport = dataExport
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = dataExport { o.set("DataExport", value.cfnValue) }
                 return .object(o)
@@ -2133,7 +1569,6 @@ extension S3 {
             public var key: Expr<String>
             /// `Value`: string. Required.
             public var value: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 key: Expr<String>,
@@ -2143,18 +1578,7 @@ extension S3 {
                 self.value = value
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    key: Expr(raw: .null),
-                    value: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Key", key.cfnValue)
                 o.set("Value", value.cfnValue)
@@ -2168,7 +1592,6 @@ extension S3 {
             public var accessTier: Expr<AccessTier>
             /// `Days`: integer. Required.
             public var days: Expr<Int>
-            private var intrinsicValue: Value?
 
             public init(
                 accessTier: Expr<AccessTier>,
@@ -2178,18 +1601,7 @@ extension S3 {
                 self.days = days
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    accessTier: Expr(raw: .null),
-                    days: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("AccessTier", accessTier.cfnValue)
                 o.set("Days", days.cfnValue)
@@ -2205,7 +1617,6 @@ extension S3 {
             public var filter: NotificationFilter?
             /// `Topic`: string. Required.
             public var topic: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 event: Expr<String>,
@@ -2217,18 +1628,7 @@ extension S3 {
                 self.topic = topic
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    event: Expr(raw: .null),
-                    topic: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Event", event.cfnValue)
                 if let value = filter { o.set("Filter", value.cfnValue) }
@@ -2245,7 +1645,6 @@ extension S3 {
             public var transitionDate: Expr<String>?
             /// `TransitionInDays`: integer.
             public var transitionInDays: Expr<Int>?
-            private var intrinsicValue: Value?
 
             public init(
                 storageClass: Expr<StorageClass>,
@@ -2257,17 +1656,7 @@ extension S3 {
                 self.transitionInDays = transitionInDays
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    storageClass: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("StorageClass", storageClass.cfnValue)
                 if let value = transitionDate { o.set("TransitionDate", value.cfnValue) }
@@ -2280,7 +1669,6 @@ extension S3 {
         public struct VersioningConfiguration: PropertyStruct {
             /// `Status`: `VersioningConfigurationStatus`. Required.
             public var status: Expr<VersioningConfigurationStatus>
-            private var intrinsicValue: Value?
 
             public init(
                 status: Expr<VersioningConfigurationStatus>
@@ -2288,17 +1676,7 @@ extension S3 {
                 self.status = status
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    status: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Status", status.cfnValue)
                 return .object(o)
@@ -2315,7 +1693,6 @@ extension S3 {
             public var redirectAllRequestsTo: RedirectAllRequestsTo?
             /// `RoutingRules`: list of `RoutingRule`.
             public var routingRules: Expr<[RoutingRule]>?
-            private var intrinsicValue: Value?
 
             public init(
                 errorDocument: Expr<String>? = nil,
@@ -2329,15 +1706,7 @@ extension S3 {
                 self.routingRules = routingRules
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self()
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = errorDocument { o.set("ErrorDocument", value.cfnValue) }
                 if let value = indexDocument { o.set("IndexDocument", value.cfnValue) }

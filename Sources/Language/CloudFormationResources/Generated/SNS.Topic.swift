@@ -103,7 +103,6 @@ extension SNS {
             public var successFeedbackRoleArn: Expr<String>?
             /// `SuccessFeedbackSampleRate`: string.
             public var successFeedbackSampleRate: Expr<String>?
-            private var intrinsicValue: Value?
 
             public init(
                 failureFeedbackRoleArn: Expr<String>? = nil,
@@ -117,17 +116,7 @@ extension SNS {
                 self.successFeedbackSampleRate = successFeedbackSampleRate
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    protocol: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 if let value = failureFeedbackRoleArn { o.set("FailureFeedbackRoleArn", value.cfnValue) }
                 o.set("Protocol", `protocol`.cfnValue)
@@ -143,7 +132,6 @@ extension SNS {
             public var endpoint: Expr<String>
             /// `Protocol`: string. Required.
             public var `protocol`: Expr<String>
-            private var intrinsicValue: Value?
 
             public init(
                 endpoint: Expr<String>,
@@ -153,18 +141,7 @@ extension SNS {
                 self.`protocol` = `protocol`
             }
 
-            /// Stands for an intrinsic such as `!If` or `!Ref AWS::NoValue` instead of a literal object.
-            public static func intrinsic(_ value: some ValueRepresentable) -> Self {
-                var result = Self(
-                    endpoint: Expr(raw: .null),
-                    protocol: Expr(raw: .null)
-                )
-                result.intrinsicValue = value.cfnValue
-                return result
-            }
-
             public var cfnValue: Value {
-                if let intrinsicValue { return intrinsicValue }
                 var o = Object()
                 o.set("Endpoint", endpoint.cfnValue)
                 o.set("Protocol", `protocol`.cfnValue)
