@@ -124,6 +124,7 @@ let package = Package(
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer", "PackerTestSupport"]),
         .testTarget(name: "ImageryInfrastructureTests", dependencies: ["ImageryInfrastructure", "InfraKit", "ImageryContract", "CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "YAML", "Packer", "PackerTestSupport"]),
+        .testTarget(name: "InfraCLITests", dependencies: ["InfraCLI", "InfraKit", "CloudFormation"]),
         .testTarget(name: "infraTests", dependencies: ["infra", "TestSupport", "AWSCore"]),
         .testTarget(name: "DeployerTests", dependencies: ["Deployer", "AWSCore", "ImageryInfrastructure", "InfraKit", "TestSupport"]),
         .testTarget(name: "AWSSignerTests", dependencies: ["AWSSigner", "TestSupport"]),

@@ -20,7 +20,7 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Apply changes that need confirmation without asking.")
     var yes = false
 
-    @Flag(help: "Start the operation and return; follow it with `infra status --wait`.")
+    @Flag(help: ArgumentHelp("Start the operation and return; follow it with `\(Registered.app.name) status --wait`."))
     var noWait = false
 
     @Flag(help: "Skip ValidateTemplate (CreateStack and CreateChangeSet validate the template anyway, before changing anything).")

@@ -15,8 +15,8 @@ enum CLI {
     static func console() -> Console {
         let isTerminal = isatty(STDOUT_FILENO) == 1
         return Console(
-            line: { text in write(text + "\n") },
-            raw: { text in write(text) },
+            line: { text in write(named(text) + "\n") },
+            raw: { text in write(named(text)) },
             confirm: { question in
                 guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { return nil }
                 write("\(question) [y/N] ")
@@ -24,6 +24,13 @@ enum CLI {
                 return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
             },
             isTerminal: isTerminal, width: terminalWidth())
+    }
+
+    /// The deployer's advice names the `infra` command; an app's own command name goes there instead.
+    static func named(_ text: String) -> String {
+        let name = Registered.app.name
+        guard name != "infra", text.contains("`infra ") else { return text }
+        return text.replacingOccurrences(of: "`infra ", with: "`\(name) ")
     }
 
     static func write(_ text: String) {
@@ -58,7 +65,7 @@ enum CLI {
             try await task.value
         } catch {
             let (message, code) = report(error)
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(named(message))\n".utf8))
             throw ExitCode(code)
         }
     }
