@@ -63,9 +63,11 @@ struct NodeGenerator {
         if chance(50) {
             return .sequence(SequenceNode((0..<count).map { _ in node(depth: depth - 1) }, tag: tag(), style: flow ? .flow : .block))
         }
-        let pairs = (0..<count).map { _ in
-            // Mostly string keys; now and then a collection key (`? ` form).
+        // Mostly string keys, each once (the parser rejects a repeated key); now and then a collection key (`? ` form).
+        var seen: Set<String> = []
+        let pairs = (0..<count).compactMap { _ -> Pair? in
             let key = chance(90) ? Node.string(string()) : node(depth: 1)
+            if case .scalar(let scalar) = key, !seen.insert(scalar.value).inserted { return nil }
             return Pair(key, node(depth: depth - 1))
         }
         return .mapping(MappingNode(pairs, tag: tag(), style: flow ? .flow : .block))
@@ -94,5 +96,24 @@ struct NodeGenerator {
             let value = try YAMLParser.parse(emitted)["k"]?.scalar
             #expect(value?.resolved == .string(text), "\(String(reflecting: text)) -> \(emitted)")
         }
+    }
+}
+
+/// A null (an empty plain scalar) inside a flow collection stays null instead of becoming `''`.
+@Suite struct FlowNullTests {
+    @Test func emptyPlainScalarsInFlowCollectionsAreWrittenAsTilde() throws {
+        let null = Node.scalar(Scalar("", style: .plain))
+        let node = Node.mapping(MappingNode([
+            Pair(.scalar(Scalar("List", style: .any)), .sequence(SequenceNode([null, .scalar(Scalar("a", style: .any))], style: .flow))),
+            Pair(.scalar(Scalar("Map", style: .any)), .mapping(MappingNode([Pair(.scalar(Scalar("k", style: .any)), null)], style: .flow))),
+        ], style: .block))
+        let yaml = try YAMLEmitter.emit(node)
+        #expect(yaml == "List: [~, a]\nMap: {k: ~}\n")
+        guard case .mapping(let parsed) = try YAMLParser.parse(yaml), case .sequence(let list) = parsed.pairs[0].value,
+              case .scalar(let first) = list.items[0] else {
+            Issue.record("unexpected shape")
+            return
+        }
+        #expect(first.resolved == .null)
     }
 }

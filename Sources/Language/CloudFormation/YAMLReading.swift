@@ -13,12 +13,14 @@ extension TemplateYAML {
         try value(for: YAMLParser.parse(text), path: "")
     }
 
-    /// Converts a parsed node, resolving plain scalars by the YAML 1.2 core schema.
+    /// Converts a parsed node, resolving plain scalars as CloudFormation does (`CloudFormationSchema`).
     public static func value(for node: Node, path: String) throws(TemplateReadError) -> Value {
         switch node {
         case .scalar(let scalar):
             if let tag = scalar.tag { return try intrinsic(tag: tag, arguments: [.string(scalar.value)], scalar: scalar.value, path: path) }
-            switch scalar.resolved {
+            // Plain scalars are typed as CloudFormation types them (YAML 1.1: `Yes` is true, `0755` octal,
+            // `027434742980` and `2010-09-09` strings), not by the YAML 1.2 core schema.
+            switch scalar.resolvedAsCloudFormation {
             case .null: return .null
             case .bool(let flag): return .bool(flag)
             case .int(let number): return .int(number)

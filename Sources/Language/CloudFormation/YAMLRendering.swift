@@ -145,6 +145,16 @@ public enum TemplateYAML {
             let integer = Int(number)
             return (integer == 0 && number.sign == .minus ? "-" : "") + String(integer) + ".0"
         }
-        return "\(number)"
+        if number.isNaN { return ".nan" }
+        if number.isInfinite { return number < 0 ? "-.inf" : ".inf" }
+        // Swift writes 0.00001 as `1e-05` and 1e20 as `1e+20`, which YAML 1.1 readers (CloudFormation,
+        // PyYAML) take as strings: their floats need a dot, and an exponent needs its sign.
+        let text = "\(number)"
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return text }
+        var mantissa = String(text[..<e])
+        var exponent = String(text[text.index(after: e)...])
+        if !mantissa.contains(".") { mantissa += ".0" }
+        if !exponent.hasPrefix("-") && !exponent.hasPrefix("+") { exponent = "+" + exponent }
+        return mantissa + "e" + exponent
     }
 }

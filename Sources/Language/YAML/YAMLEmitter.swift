@@ -21,6 +21,9 @@ private final class OutputBuffer {
 private final class EmitterSession {
     private let emitter: UnsafeMutablePointer<yaml_emitter_t>
     private let buffer = OutputBuffer()
+    /// How many flow collections enclose the node being emitted (libyaml writes everything inside one
+    /// in flow style too).
+    private var flowDepth = 0
 
     init() throws {
         emitter = .allocate(capacity: 1)
@@ -89,8 +92,10 @@ private final class EmitterSession {
             try withTag(sequence.tag) { tag in
                 try send { yaml_sequence_start_event_initialize($0, nil, tag, tag == nil ? 1 : 0, style) }
             }
-            for item in sequence.items {
-                try emit(item)
+            try inside(flow: sequence.style == .flow) {
+                for item in sequence.items {
+                    try emit(item)
+                }
             }
             try send { yaml_sequence_end_event_initialize($0) }
         case .mapping(let mapping):
@@ -98,15 +103,29 @@ private final class EmitterSession {
             try withTag(mapping.tag) { tag in
                 try send { yaml_mapping_start_event_initialize($0, nil, tag, tag == nil ? 1 : 0, style) }
             }
-            for pair in mapping.pairs {
-                try emit(pair.key)
-                try emit(pair.value)
+            try inside(flow: mapping.style == .flow) {
+                for pair in mapping.pairs {
+                    try emit(pair.key)
+                    try emit(pair.value)
+                }
             }
             try send { yaml_mapping_end_event_initialize($0) }
         }
     }
 
+    private func inside(flow: Bool, _ body: () throws -> Void) throws {
+        let entered = flow || flowDepth > 0
+        if entered { flowDepth += 1 }
+        defer { if entered { flowDepth -= 1 } }
+        try body()
+    }
+
     private func emit(_ scalar: Scalar) throws {
+        // An empty plain scalar is null; libyaml cannot write it empty inside a flow collection and
+        // would quote it (`''`, an empty string), so there it is spelled `~`.
+        if flowDepth > 0, scalar.style == .plain, scalar.tag == nil, scalar.value.isEmpty {
+            return try emit(Scalar("~", style: .plain))
+        }
         let style = ScalarStylePolicy.requestedStyle(for: scalar)
         // Untagged scalars are implicit in both plain and quoted form so
         // libyaml never invents a `!` tag; a tag is only printed (in its short

@@ -98,6 +98,9 @@ private struct TreeBuilder {
         var items: [Node] = []
         var pairs: [Pair] = []
         var pendingKey: Node?
+        /// Where each scalar key of this mapping first appears (1-based line and column), to name both
+        /// places when a key comes again.
+        var keyPositions: [String: (line: Int, column: Int)] = [:]
         /// Nodes in this subtree so far, so an alias to it can be charged its full size.
         var size = 1
     }
@@ -177,7 +180,7 @@ private struct TreeBuilder {
 
     private mutating func add(_ node: Node, size: Int, anchor: String?, at mark: yaml_mark_t) throws {
         try charge(size, at: mark)
-        try attach(node, size: size, anchor: anchor)
+        try attach(node, size: size, anchor: anchor, at: mark)
     }
 
     private mutating func charge(_ size: Int, at mark: yaml_mark_t) throws {
@@ -190,7 +193,7 @@ private struct TreeBuilder {
         }
     }
 
-    private mutating func attach(_ node: Node, size: Int, anchor: String?) throws {
+    private mutating func attach(_ node: Node, size: Int, anchor: String?, at mark: yaml_mark_t? = nil) throws {
         if let anchor {
             anchors[anchor] = (node, size)
         }
@@ -208,6 +211,18 @@ private struct TreeBuilder {
                 stack[top].pairs.append(Pair(key, node))
                 stack[top].pendingKey = nil
             } else {
+                // YAML requires unique keys; CloudFormation rejects a template that repeats one, and a
+                // reader that kept the last value would silently drop the first.
+                if case .scalar(let key) = node, let mark {
+                    let here = (line: mark.line + 1, column: mark.column + 1)
+                    if let first = stack[top].keyPositions[key.value] {
+                        throw YAMLError(
+                            line: here.line, column: here.column,
+                            problem: "duplicate key '\(key.value)' in a mapping (first at line \(first.line), column \(first.column)); "
+                                + "remove or rename one of them")
+                    }
+                    stack[top].keyPositions[key.value] = here
+                }
                 stack[top].pendingKey = node
             }
         }
