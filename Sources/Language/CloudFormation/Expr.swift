@@ -147,3 +147,49 @@ extension Expr where T: ListProperty {
         Self(raw: .fn(.cidr(block.cfnValue, .int(count), .int(cidrBits))))
     }
 }
+
+// MARK: - Transforms and AWS::LanguageExtensions
+
+extension Expr {
+    /// `!GetAtt [resource, attribute]` with the attribute chosen at deploy time (`!Ref AttributeParameter`).
+    public static func attribute(of resource: some Referenceable, named attribute: Expr<String>) -> Self {
+        Self(raw: .fn(.getAttDynamic(resource.logicalId, attribute.cfnValue)))
+    }
+
+    /// `Fn::Transform`: the macro `name` (e.g. `Transform.include`) applied to this value.
+    public static func transform(_ name: String, parameters: Object? = nil) -> Self {
+        Self(raw: .fn(.transform(name: name, parameters: parameters)))
+    }
+
+    /// `!FindInMap [map, top, second, {DefaultValue: default}]` (AWS::LanguageExtensions): keys that may be
+    /// intrinsics, and the value to use when the map has no such entry.
+    public static func findInMap(
+        _ map: some ValueRepresentable, _ topKey: some ValueRepresentable, _ secondKey: some ValueRepresentable,
+        default defaultValue: some ValueRepresentable
+    ) -> Self {
+        Self(raw: .fn(.findInMapExtended(
+            map: map.cfnValue, top: topKey.cfnValue, second: secondKey.cfnValue, defaultValue: defaultValue.cfnValue)))
+    }
+}
+
+extension Expr where T == Int {
+    /// `Fn::Length list` (AWS::LanguageExtensions).
+    public static func length(_ list: some ValueRepresentable) -> Self { Self(raw: .fn(.length(list.cfnValue))) }
+}
+
+extension Expr where T == String {
+    /// `Fn::ToJsonString value` (AWS::LanguageExtensions): an object or list as a JSON string.
+    public static func toJsonString(_ value: some ValueRepresentable) -> Self { Self(raw: .fn(.toJsonString(value.cfnValue))) }
+}
+
+extension Object.Entry {
+    /// `Fn::ForEach::loop: [identifier, collection, {OutputKey: OutputValue}]` (AWS::LanguageExtensions): the
+    /// entries of `body` once per item of `collection`, with `${identifier}` (or `&{identifier}`, letters and
+    /// digits only) in keys and values replaced by the item. Use it among a resource's properties, or in the
+    /// Resources, Conditions and Outputs of a template through `Template.forEach`.
+    public static func forEach(
+        _ loop: String, identifier: String, in collection: some ValueRepresentable, _ body: Object
+    ) -> Object.Entry {
+        Object.Entry("Fn::ForEach::\(loop)", .list([.string(identifier), collection.cfnValue, .object(body)]))
+    }
+}

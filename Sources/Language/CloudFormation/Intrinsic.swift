@@ -33,6 +33,18 @@ public indirect enum Intrinsic: Sendable, Equatable {
     case valueOf(String, String)
     /// `Fn::ValueOfAll [type, attribute]` (Rules only): the attribute for every value of that parameter type.
     case valueOfAll(String, String)
+    /// `!GetAtt [resource, attribute]` with the attribute name given by an intrinsic (`!Ref AttributeParameter`).
+    case getAttDynamic(String, Value)
+    /// `Fn::Transform {Name, Parameters}`: a macro (`AWS::Include`, or one defined in the account) applied
+    /// to the snippet where it stands.
+    case transform(name: String, parameters: Object?)
+    /// `Fn::Length list` (AWS::LanguageExtensions): the number of items.
+    case length(Value)
+    /// `Fn::ToJsonString value` (AWS::LanguageExtensions): the value as a JSON string.
+    case toJsonString(Value)
+    /// `!FindInMap [map, top, second, {DefaultValue: value}]` (AWS::LanguageExtensions): keys or the map name
+    /// given by intrinsics (a nested FindInMap, a Ref), and an optional default when the keys are missing.
+    case findInMapExtended(map: Value, top: Value, second: Value, defaultValue: Value?)
 
     /// The CloudFormation name of the function, as used in the long form (`Fn::Join`).
     public var longName: String {
@@ -60,8 +72,30 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .refAll: "Fn::RefAll"
         case .valueOf: "Fn::ValueOf"
         case .valueOfAll: "Fn::ValueOfAll"
+        case .getAttDynamic: "Fn::GetAtt"
+        case .transform: "Fn::Transform"
+        case .length: "Fn::Length"
+        case .toJsonString: "Fn::ToJsonString"
+        case .findInMapExtended: "Fn::FindInMap"
         }
     }
+
+    /// Whether CloudFormation accepts the function only in a template that declares the
+    /// `AWS::LanguageExtensions` transform.
+    public var needsLanguageExtensions: Bool {
+        switch self {
+        case .length, .toJsonString, .findInMapExtended: true
+        default: false
+        }
+    }
+
+    /// Every function name CloudFormation knows, in its long form (for telling a typo from a function).
+    public static let knownLongNames: Set<String> = [
+        "Ref", "Condition", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::GetAZs", "Fn::FindInMap",
+        "Fn::Base64", "Fn::Cidr", "Fn::ImportValue", "Fn::If", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not",
+        "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll", "Fn::ValueOf", "Fn::ValueOfAll",
+        "Fn::Transform", "Fn::Length", "Fn::ToJsonString",
+    ]
 
     /// Whether the function may only appear in the Rules section; AWS documents only the long
     /// form (`Fn::Contains:`) for these, so the renderer writes them that way.
@@ -98,6 +132,11 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .refAll: "!RefAll"
         case .valueOf: "!ValueOf"
         case .valueOfAll: "!ValueOfAll"
+        case .getAttDynamic: "!GetAtt"
+        case .transform: "!Transform"
+        case .length: "!Length"
+        case .toJsonString: "!ToJsonString"
+        case .findInMapExtended: "!FindInMap"
         }
     }
 
@@ -116,6 +155,10 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .equals(let lhs, let rhs), .contains(let lhs, let rhs), .eachMemberEquals(let lhs, let rhs),
             .eachMemberIn(let lhs, let rhs): [lhs, rhs]
         case .and(let values), .or(let values): values
+        case .getAttDynamic(_, let attribute): [attribute]
+        case .transform(_, let parameters): parameters.map { [.object($0)] } ?? []
+        case .length(let value), .toJsonString(let value): [value]
+        case .findInMapExtended(let map, let top, let second, let defaultValue): [map, top, second] + (defaultValue.map { [$0] } ?? [])
         }
     }
 }

@@ -14,12 +14,15 @@ extension Template {
         if !mappings.isEmpty {
             root.set("Mappings", .object(Object(mappings.map { Object.Entry($0.name, .object($0.entries)) })))
         }
-        if !conditions.isEmpty {
-            root.set("Conditions", .object(Object(conditions.map { Object.Entry($0.name, $0.expression) })))
+        func loops(_ section: ForEachLoop.Section) -> [Object.Entry] { self.loops.filter { $0.section == section }.map(\.entry) }
+        if !conditions.isEmpty || !loops(.conditions).isEmpty {
+            root.set("Conditions", .object(Object(conditions.map { Object.Entry($0.name, $0.expression) } + loops(.conditions))))
         }
-        root.set("Resources", .object(Object(resources.map { Object.Entry($0.logicalId, .object($0.rendered)) })))
-        if !outputs.isEmpty {
-            root.set("Outputs", .object(Object(outputs.map { Object.Entry($0.logicalId, .object($0.rendered)) })))
+        if transforms.count == 1 { root.set("Transform", .string(transforms[0])) }
+        if transforms.count > 1 { root.set("Transform", .list(transforms.map(Value.string))) }
+        root.set("Resources", .object(Object(resources.map { Object.Entry($0.logicalId, .object($0.rendered)) } + loops(.resources))))
+        if !outputs.isEmpty || !loops(.outputs).isEmpty {
+            root.set("Outputs", .object(Object(outputs.map { Object.Entry($0.logicalId, .object($0.rendered)) } + loops(.outputs))))
         }
         return .object(root)
     }

@@ -6,6 +6,29 @@ public enum TemplateElement: Sendable, Equatable {
     case condition(Condition)
     case resource(ResourceDeclaration)
     case output(Output)
+    /// An `Fn::ForEach` loop among the resources, conditions or outputs (AWS::LanguageExtensions).
+    case loop(ForEachLoop)
+}
+
+/// `Fn::ForEach::Name` in the Resources, Conditions or Outputs section: its body's entries once per item.
+///
+/// ```swift
+/// ForEachLoop(.resources, "Topics", identifier: "Name", in: ["Orders", "Refunds"], [
+///     "Topic${Name}": ["Type": "AWS::SNS::Topic"],
+/// ])
+/// ```
+public struct ForEachLoop: TemplateComponent, Equatable {
+    public enum Section: String, Sendable, Equatable { case resources = "Resources", conditions = "Conditions", outputs = "Outputs" }
+
+    public let section: Section
+    public let entry: Object.Entry
+
+    public init(_ section: Section, _ loop: String, identifier: String, in collection: some ValueRepresentable, _ body: Object) {
+        self.section = section
+        entry = .forEach(loop, identifier: identifier, in: collection, body)
+    }
+
+    public var templateElements: [TemplateElement] { [.loop(self)] }
 }
 
 /// Anything that contributes entries to a template: a resource, a parameter, a construct.
@@ -268,11 +291,18 @@ public struct Template: Sendable, Equatable {
 
     public var description: String?
     public var metadata: Value?
+    /// The `Transform` section: macros CloudFormation runs on the whole template before anything else,
+    /// e.g. `Transform.languageExtensions` or `Transform.serverless`, in order.
+    public var transforms: [String]
     public var elements: [TemplateElement]
 
-    public init(description: String? = nil, metadata: Value? = nil, @TemplateBuilder _ content: () -> [TemplateElement]) {
+    public init(
+        description: String? = nil, metadata: Value? = nil, transform transforms: [String] = [],
+        @TemplateBuilder _ content: () -> [TemplateElement]
+    ) {
         self.description = description
         self.metadata = metadata
+        self.transforms = transforms
         self.elements = content()
     }
 
@@ -284,9 +314,21 @@ public struct Template: Sendable, Equatable {
         elements.compactMap { if case .resource(let r) = $0 { r } else { nil } }
     }
     public var outputs: [Output] { elements.compactMap { if case .output(let o) = $0 { o } else { nil } } }
+    public var loops: [ForEachLoop] { elements.compactMap { if case .loop(let l) = $0 { l } else { nil } } }
 
     /// The resource with this logical id, if any.
     public func resource(_ logicalId: String) -> ResourceDeclaration? {
         resources.first { $0.logicalId == logicalId }
     }
+}
+
+/// Names for the `Transform` section.
+public enum Transform {
+    /// `AWS::LanguageExtensions`: Fn::ForEach, Fn::Length, Fn::ToJsonString, FindInMap defaults,
+    /// intrinsic DeletionPolicy and UpdateReplacePolicy.
+    public static let languageExtensions = "AWS::LanguageExtensions"
+    /// `AWS::Serverless-2016-10-31`: the SAM resource types.
+    public static let serverless = "AWS::Serverless-2016-10-31"
+    /// `AWS::Include`, used through `Fn::Transform` to insert a snippet from S3.
+    public static let include = "AWS::Include"
 }

@@ -53,6 +53,7 @@ extension Template {
         issues += sections.checkReferences()
         issues += sections.checkCycles()
         issues += sections.checkQuotas()
+        issues += checkLanguage()
         return issues
     }
 
@@ -82,6 +83,7 @@ private struct Sections {
             case .condition(let condition): conditions.append(condition)
             case .resource(let resource): resources.append(resource)
             case .output(let output): outputs.append(output)
+            case .loop: break  // checked with the language rules
             }
         }
         self.parameters = parameters
@@ -207,9 +209,13 @@ private struct Sections {
                     if !parameterIds.contains(name) {
                         unknown("Fn::ValueOf", name, candidates: parameterIds, path: trail.appended(to: base), allowed: "a parameter")
                     }
-                case .findInMap(let map, _, _):
+                case .findInMap(let map, _, _), .findInMapExtended(map: .string(let map), _, _, _):
                     if !mappingNames.contains(map) {
                         unknown("!FindInMap", map, candidates: mappingNames, path: trail.appended(to: base), allowed: "a mapping")
+                    }
+                case .getAttDynamic(let name, _):
+                    if !resourceIds.contains(name) {
+                        unknown("!GetAtt", name, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                     }
                 default:
                     break
@@ -415,4 +421,93 @@ func editDistance(_ a: String, _ b: String) -> Int {
         previous = current
     }
     return previous[b.count]
+}
+
+extension Template {
+    /// The functions that need a transform, `Fn::ForEach` loops, arity the model cannot express, and
+    /// `Fn::` names CloudFormation does not know.
+    func checkLanguage() -> [TemplateIssue] {
+        var issues: [TemplateIssue] = []
+        let extensions = transforms.contains(Transform.languageExtensions)
+        let fix = "add Transform.languageExtensions to the template (Template(transform: [Transform.languageExtensions]) { ... })."
+        func check(_ value: Value, path base: String) {
+            var trail = ValuePath()
+            walkIntrinsics(value, &trail) { intrinsic, trail in
+                if intrinsic.needsLanguageExtensions && !extensions {
+                    issues.append(TemplateIssue(
+                        path: trail.appended(to: base),
+                        message: "\(intrinsic.longName) in this form needs the AWS::LanguageExtensions transform, which the template does not declare.",
+                        fix: fix))
+                }
+                if case .transform(let name, _) = intrinsic, name.isEmpty {
+                    issues.append(TemplateIssue(path: trail.appended(to: base), message: "Fn::Transform has an empty Name.",
+                                                fix: "name the macro, e.g. AWS::Include."))
+                }
+            }
+            checkKeys(value, path: base)
+        }
+        /// Object keys: `Fn::ForEach::Name` loops, and one-key objects that look like an unknown function.
+        func checkKeys(_ value: Value, path: String) {
+            switch value {
+            case .object(let object):
+                for entry in object.entries {
+                    let here = "\(path)/\(entry.key)"
+                    if entry.key.hasPrefix("Fn::ForEach::") {
+                        if !extensions {
+                            issues.append(TemplateIssue(path: here, message: "Fn::ForEach needs the AWS::LanguageExtensions transform, which the template does not declare.", fix: fix))
+                        }
+                        if entry.key.count == "Fn::ForEach::".count {
+                            issues.append(TemplateIssue(path: here, message: "Fn::ForEach needs a loop name after 'Fn::ForEach::'.", fix: "name the loop, e.g. Fn::ForEach::Topics."))
+                        }
+                        guard case .list(let parts) = entry.value, parts.count == 3,
+                              case .string(let identifier) = parts[0], !identifier.isEmpty, case .object = parts[2] else {
+                            issues.append(TemplateIssue(
+                                path: here, message: "Fn::ForEach takes [Identifier, Collection, {OutputKey: OutputValue}].",
+                                fix: "write it as [Name, [a, b], {'Topic${Name}': {...}}]."))
+                            continue
+                        }
+                        if case .object(let body) = parts[2], !body.keys.contains(where: { $0.contains("${\(identifier)}") || $0.contains("&{\(identifier)}") }) {
+                            issues.append(TemplateIssue(
+                                path: here + "/2",
+                                message: "the keys of Fn::ForEach's output do not use its identifier ${\(identifier)} (or &{\(identifier)}), so every iteration writes the same key.",
+                                fix: "put ${\(identifier)} in each output key, e.g. 'Topic${\(identifier)}'."))
+                        }
+                    } else if object.entries.count == 1, entry.key.hasPrefix("Fn::"), !Intrinsic.knownLongNames.contains(entry.key) {
+                        let suggestion = closestMatch(to: entry.key, in: Intrinsic.knownLongNames).map { " Did you mean \($0)?" } ?? ""
+                        issues.append(TemplateIssue(
+                            path: here, message: "'\(entry.key)' is not a CloudFormation function.\(suggestion)",
+                            fix: "use one of the functions in the CloudFormation template reference, or rename the key."))
+                    }
+                    checkKeys(entry.value, path: here)
+                }
+            case .list(let items):
+                for (index, item) in items.enumerated() { checkKeys(item, path: "\(path)/\(index)") }
+            default:
+                break
+            }
+        }
+        for resource in resources {
+            check(.object(resource.properties), path: "Resources/\(resource.logicalId)/Properties")
+            if let metadata = resource.options.metadata { check(metadata, path: "Resources/\(resource.logicalId)/Metadata") }
+        }
+        for output in outputs { check(output.value, path: "Outputs/\(output.logicalId)/Value") }
+        for loop in loops { check(.object(Object([loop.entry])), path: loop.section.rawValue) }
+        for condition in conditions { check(condition.expression, path: "Conditions/\(condition.name)") }
+        for rule in rules {
+            for (index, assertion) in rule.assertions.enumerated() {
+                check(assertion.assert.cfnValue, path: "Rules/\(rule.name)/Assertions/\(index)/Assert")
+                // Conditions belong to resources and outputs; a rule sees only parameter values.
+                var trail = ValuePath()
+                walkIntrinsics(assertion.assert.cfnValue, &trail) { intrinsic, trail in
+                    if case .condition(let name) = intrinsic {
+                        issues.append(TemplateIssue(
+                            path: trail.appended(to: "Rules/\(rule.name)/Assertions/\(index)/Assert"),
+                            message: "rule '\(rule.name)' uses the condition '\(name)'; rules cannot refer to conditions.",
+                            fix: "repeat the condition's test on the parameters inside the rule."))
+                    }
+                }
+            }
+        }
+        return issues
+    }
 }

@@ -30,6 +30,10 @@ extension TemplateYAML {
         case .sequence(let sequence):
             var items: [Value] = []
             for (index, item) in sequence.items.enumerated() { items.append(try value(for: item, path: "\(path)/\(index)")) }
+            // Functions of one list take the sequence itself as their argument.
+            if let tag = sequence.tag, tag == "!Length" || tag == "!ToJsonString" {
+                return try intrinsic(tag: tag, arguments: [.list(items)], scalar: nil, path: path)
+            }
             if let tag = sequence.tag { return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path) }
             return .list(items)
         case .mapping(let mapping):
@@ -42,13 +46,14 @@ extension TemplateYAML {
             }
             if let tag = mapping.tag { return try intrinsic(tag: tag, arguments: [.object(object)], scalar: nil, path: path) }
             // Long form: a one-key mapping `Ref: x` or `Fn::Name: args`.
+            // `Fn::ForEach::Name` is not a function but a loop that expands into entries; it stays a key.
             if object.entries.count == 1, let entry = object.entries.first,
-               entry.key == "Ref" || entry.key == "Condition" || entry.key.hasPrefix("Fn::") {
+               entry.key == "Ref" || entry.key == "Condition" || (entry.key.hasPrefix("Fn::") && !entry.key.hasPrefix("Fn::ForEach::")) {
                 let tag = entry.key == "Ref" ? "!Ref" : entry.key == "Condition" ? "!Condition"
                     : "!" + entry.key.dropFirst(4)
                 if case .string(let text) = entry.value { return try intrinsic(tag: tag, arguments: [.string(text)], scalar: text, path: path) }
-                if case .list(let items) = entry.value, entry.key != "Fn::Base64", entry.key != "Fn::GetAZs",
-                   entry.key != "Fn::ImportValue" {
+                if case .list(let items) = entry.value,
+                   !["Fn::Base64", "Fn::GetAZs", "Fn::ImportValue", "Fn::Length", "Fn::ToJsonString", "Fn::Transform"].contains(entry.key) {
                     return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path)
                 }
                 return try intrinsic(tag: tag, arguments: [entry.value], scalar: nil, path: path)
@@ -81,6 +86,7 @@ extension TemplateYAML {
                 return .fn(.getAtt(String(scalar[..<dot]), String(scalar[scalar.index(after: dot)...])))
             }
             try count(2)
+            if case .fn = arguments[1] { return .fn(.getAttDynamic(try string(arguments[0]), arguments[1])) }
             return .fn(.getAtt(try string(arguments[0]), try string(arguments[1])))
         case "!Sub":
             if let scalar { return .fn(.sub(scalar, nil)) }
@@ -97,8 +103,35 @@ extension TemplateYAML {
             try count(2)
             return .fn(.select(arguments[0], arguments[1]))
         case "!FindInMap":
-            try count(3)
-            return .fn(.findInMap(try string(arguments[0]), arguments[1], arguments[2]))
+            if arguments.count == 3, case .string(let map) = arguments[0] {
+                return .fn(.findInMap(map, arguments[1], arguments[2]))
+            }
+            guard arguments.count == 3 || arguments.count == 4 else { throw fail("3 arguments (or 4 with {DefaultValue: ...}), got \(arguments.count)") }
+            var defaultValue: Value?
+            if arguments.count == 4 {
+                guard case .object(let options) = arguments[3], options.keys == ["DefaultValue"], let value = options["DefaultValue"] else {
+                    throw fail("{DefaultValue: value} as its fourth argument")
+                }
+                defaultValue = value
+            }
+            return .fn(.findInMapExtended(map: arguments[0], top: arguments[1], second: arguments[2], defaultValue: defaultValue))
+        case "!Transform":
+            try count(1)
+            guard case .object(let options) = arguments[0], case .string(let name)? = options["Name"] else {
+                throw fail("{Name: macro, Parameters: {...}}")
+            }
+            var parameters: Object?
+            if let value = options["Parameters"] {
+                guard case .object(let object) = value else { throw fail("Parameters to be a mapping") }
+                parameters = object
+            }
+            return .fn(.transform(name: name, parameters: parameters))
+        case "!Length":
+            try count(1)
+            return .fn(.length(arguments[0]))
+        case "!ToJsonString":
+            try count(1)
+            return .fn(.toJsonString(arguments[0]))
         case "!Cidr":
             try count(3)
             return .fn(.cidr(arguments[0], arguments[1], arguments[2]))

@@ -1,0 +1,112 @@
+import Testing
+@testable import CloudFormation
+
+/// Transforms, AWS::LanguageExtensions, dynamic GetAtt: rendered, read back, validated.
+@Suite struct LanguageTests {
+    struct Topic: Resource {
+        static let resourceType = "AWS::SNS::Topic"
+        let logicalId: String
+        var options = ResourceOptions()
+        var properties: Object
+        init(_ id: String, _ properties: Object = Object()) {
+            logicalId = id
+            self.properties = properties
+        }
+    }
+
+    @Test func newFunctionsRenderAndReadBack() throws {
+        let value: Value = [
+            "Length": Expr<Int>.length(Expr<[Expr<String>]>(raw: .fn(.ref("Names")))).cfnValue,
+            "LengthOfList": Expr<Int>.length(Value.list(["a", "b"])).cfnValue,
+            "Json": Expr<String>.toJsonString(["a": 1] as Value).cfnValue,
+            "Default": Expr<String>.findInMap("Sizes", Expr<String>.ref("Env"), "Instance", default: "t3.micro").cfnValue,
+            "Nested": Expr<String>.findInMap(Value.fn(.findInMap("Names", .string("a"), .string("b"))), "x", "y", default: "z").cfnValue,
+            "Dynamic": Expr<String>.attribute(of: Topic("Topic"), named: .ref("AttributeName")).cfnValue,
+            "Include": Expr<String>.transform(Transform.include, parameters: ["Location": "s3://bucket/snippet.yaml"]).cfnValue,
+            "Loop": .object(Object([.forEach("Names", identifier: "Name", in: ["a", "b"], ["Key${Name}": .fn(.ref("Name"))])])),
+        ]
+        let yaml = try TemplateYAML.render(value)
+        #expect(try TemplateYAML.read(yaml) == value, "\(yaml)")
+        #expect(yaml.contains("Dynamic: !GetAtt [Topic, !Ref AttributeName]"), "\(yaml)")
+        #expect(yaml.contains("Default: !FindInMap\n- Sizes\n- !Ref Env\n- Instance\n- DefaultValue: t3.micro\n"), "\(yaml)")
+        #expect(yaml.contains("Fn::ForEach::Names:"), "\(yaml)")
+    }
+
+    @Test func longAndShortFormsReadTheSame() throws {
+        let long = """
+            A: {"Fn::Length": [1, 2, 3]}
+            B: {"Fn::ToJsonString": {"k": "v"}}
+            C: {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k"}}}
+            D: {"Fn::GetAtt": ["R", {"Ref": "P"}]}
+            """
+        let short = """
+            A: !Length [1, 2, 3]
+            B: !ToJsonString {k: v}
+            C: !Transform {Name: 'AWS::Include', Parameters: {Location: 's3://b/k'}}
+            D: !GetAtt [R, !Ref P]
+            """
+        #expect(try TemplateYAML.read(long) == TemplateYAML.read(short))
+        guard case .object(let object) = try TemplateYAML.read(short) else { return }
+        #expect(object["A"] == .fn(.length([1, 2, 3])))
+        #expect(object["C"] == .fn(.transform(name: "AWS::Include", parameters: ["Location": "s3://b/k"])))
+    }
+
+    @Test func transformSectionRendersOneOrMany() throws {
+        let one = Template(transform: [Transform.languageExtensions]) { Topic("T") }
+        #expect(try TemplateYAML.render(one).contains("Transform: AWS::LanguageExtensions\n"))
+        let two = Template(transform: [Transform.languageExtensions, Transform.serverless]) { Topic("T") }
+        #expect(try TemplateYAML.render(two).contains("Transform:\n- AWS::LanguageExtensions\n- AWS::Serverless-2016-10-31\n"))
+    }
+
+    @Test func forEachAtSectionLevelRendersBesideTheDeclaredEntries() throws {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            Topic("Audit")
+            ForEachLoop(.resources, "Topics", identifier: "Name", in: ["Orders", "Refunds"], ["Topic${Name}": ["Type": "AWS::SNS::Topic"]])
+            ForEachLoop(.outputs, "TopicArns", identifier: "Name", in: ["Orders", "Refunds"], ["${Name}Arn": ["Value": .fn(.ref("Topic${Name}"))]])
+        }
+        try template.validate()
+        let yaml = try TemplateYAML.render(template)
+        #expect(yaml.contains("  Audit:\n    Type: AWS::SNS::Topic\n  Fn::ForEach::Topics:\n"), "\(yaml)")
+        #expect(yaml.contains("Outputs:\n  Fn::ForEach::TopicArns:"), "\(yaml)")
+    }
+
+    @Test func languageExtensionsAreRequiredWhereCloudFormationRequiresThem() {
+        let template = Template {
+            Topic("T", ["DisplayName": Expr<String>.toJsonString(["a": 1] as Value).cfnValue])
+            ForEachLoop(.resources, "Topics", identifier: "Name", in: ["a"], ["Topic${Name}": ["Type": "AWS::SNS::Topic"]])
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.contains { $0.contains("Fn::ToJsonString in this form needs the AWS::LanguageExtensions transform") }, "\(issues)")
+        #expect(issues.contains { $0.contains("Fn::ForEach needs the AWS::LanguageExtensions transform") }, "\(issues)")
+        #expect(issues.allSatisfy { $0.contains("Template(transform: [Transform.languageExtensions])") }, "\(issues)")
+    }
+
+    @Test func forEachShapeAndIdentifierAreChecked() {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            ForEachLoop(.resources, "Same", identifier: "Name", in: ["a", "b"], ["Topic": ["Type": "AWS::SNS::Topic"]])
+            Topic("T", ["Tags": .object(Object([.init("Fn::ForEach::Bad", ["Name", ["a"]])]))])
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.contains { $0.contains("do not use its identifier ${Name}") }, "\(issues)")
+        #expect(issues.contains { $0.contains("Fn::ForEach takes [Identifier, Collection, {OutputKey: OutputValue}]") }, "\(issues)")
+    }
+
+    @Test func unknownFunctionNamesAndConditionsInRulesAreReported() {
+        let hasName = Condition("HasName", .equals("a", "a"))
+        let template = Template {
+            hasName
+            Topic("T", ["DisplayName": ["Fn::Joinn": ["", ["a"]]]])
+            Rule("UsesCondition", assert: RuleExpression(cfnValue: .fn(.condition("HasName"))), "x")
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.contains { $0.contains("'Fn::Joinn' is not a CloudFormation function. Did you mean Fn::Join?") }, "\(issues)")
+        #expect(issues.contains { $0.contains("rule 'UsesCondition' uses the condition 'HasName'; rules cannot refer to conditions") }, "\(issues)")
+    }
+
+    @Test func findInMapWithDefaultChecksTheMapName() {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            Topic("T", ["DisplayName": Expr<String>.findInMap("Sizez", "a", "b", default: "c").cfnValue])
+        }
+        #expect(template.validationIssues().map(\.description).contains { $0.contains("!FindInMap names 'Sizez', which is not a mapping") })
+    }
+}
