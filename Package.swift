@@ -40,6 +40,8 @@ let package = Package(
         // Typed resources generated from AWS's schemas by cfn-codegen.
         .target(name: "CloudFormationResources", dependencies: ["CloudFormation"], path: "Sources/Language/CloudFormationResources"),
         .executableTarget(name: "cfn-codegen", path: "Sources/Language/cfn-codegen"),
+        // Reads templates and renders them back; scripts/roundtrip-corpus.py checks the pairs with cfn-lint.
+        .executableTarget(name: "cfn-roundtrip", dependencies: ["CloudFormation"], path: "Sources/Language/cfn-roundtrip"),
         // Reusable constructs: queue + dead-letter queue, private bucket, public network, instance role,
         // fleet size, alarms, and the grants between them. Each takes a scope and an id.
         .target(name: "CloudFormationConstructs", dependencies: ["CloudFormation", "CloudFormationResources"], path: "Sources/Language/CloudFormationConstructs"),

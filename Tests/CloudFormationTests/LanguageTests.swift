@@ -48,7 +48,7 @@ import Testing
         #expect(try TemplateYAML.read(long) == TemplateYAML.read(short))
         guard case .object(let object) = try TemplateYAML.read(short) else { return }
         #expect(object["A"] == .fn(.length([1, 2, 3])))
-        #expect(object["C"] == .fn(.transform(name: "AWS::Include", parameters: ["Location": "s3://b/k"])))
+        #expect(object["C"] == .fn(.transform(["Name": "AWS::Include", "Parameters": ["Location": "s3://b/k"]])))
     }
 
     @Test func transformSectionRendersOneOrMany() throws {

@@ -153,12 +153,20 @@ extension Expr where T: ListProperty {
 extension Expr {
     /// `!GetAtt [resource, attribute]` with the attribute chosen at deploy time (`!Ref AttributeParameter`).
     public static func attribute(of resource: some Referenceable, named attribute: Expr<String>) -> Self {
-        Self(raw: .fn(.getAttDynamic(resource.logicalId, attribute.cfnValue)))
+        Self(raw: .fn(.getAttDynamic(.string(resource.logicalId), attribute.cfnValue)))
     }
 
     /// `Fn::Transform`: the macro `name` (e.g. `Transform.include`) applied to this value.
     public static func transform(_ name: String, parameters: Object? = nil) -> Self {
-        Self(raw: .fn(.transform(name: name, parameters: parameters)))
+        var call = Object()
+        call.set("Name", .string(name))
+        if let parameters { call.set("Parameters", .object(parameters)) }
+        return Self(raw: .fn(.transform(.object(call))))
+    }
+
+    /// `Fn::GetStackOutput`: the output `outputName` of the stack `stackName`, read at deploy time.
+    public static func stackOutput(_ stackName: Expr<String>, _ outputName: Expr<String>) -> Self {
+        Self(raw: .fn(.getStackOutput(["StackName": stackName.cfnValue, "OutputName": outputName.cfnValue])))
     }
 
     /// `!FindInMap [map, top, second, {DefaultValue: default}]` (AWS::LanguageExtensions): keys that may be

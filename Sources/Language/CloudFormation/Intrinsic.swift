@@ -33,11 +33,17 @@ public indirect enum Intrinsic: Sendable, Equatable {
     case valueOf(String, String)
     /// `Fn::ValueOfAll [type, attribute]` (Rules only): the attribute for every value of that parameter type.
     case valueOfAll(String, String)
-    /// `!GetAtt [resource, attribute]` with the attribute name given by an intrinsic (`!Ref AttributeParameter`).
-    case getAttDynamic(String, Value)
-    /// `Fn::Transform {Name, Parameters}`: a macro (`AWS::Include`, or one defined in the account) applied
-    /// to the snippet where it stands.
-    case transform(name: String, parameters: Object?)
+    /// `!GetAtt [resource, attribute]` where either is given by an intrinsic (`!Ref AttributeParameter`,
+    /// or `!Sub 'Bucket${Name}'` inside an `Fn::ForEach`).
+    case getAttDynamic(Value, Value)
+    /// `Fn::Transform {Name, Parameters}` (or a list of them): macros (`AWS::Include`, or ones defined in the
+    /// account) applied to the snippet where it stands.
+    case transform(Value)
+    /// `Fn::GetStackOutput {StackName, OutputName, ...}`: an output of another stack, read at deploy time.
+    case getStackOutput(Object)
+    /// A function written in a form the cases above do not model but CloudFormation accepts, kept as written:
+    /// `Fn::Sub` of a one-item list or of a macro's result, `Ref` of an intrinsic under LanguageExtensions.
+    case other(String, Value)
     /// `Fn::Length list` (AWS::LanguageExtensions): the number of items.
     case length(Value)
     /// `Fn::ToJsonString value` (AWS::LanguageExtensions): the value as a JSON string.
@@ -74,6 +80,8 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .valueOfAll: "Fn::ValueOfAll"
         case .getAttDynamic: "Fn::GetAtt"
         case .transform: "Fn::Transform"
+        case .getStackOutput: "Fn::GetStackOutput"
+        case .other(let name, _): name
         case .length: "Fn::Length"
         case .toJsonString: "Fn::ToJsonString"
         case .findInMapExtended: "Fn::FindInMap"
@@ -94,7 +102,7 @@ public indirect enum Intrinsic: Sendable, Equatable {
         "Ref", "Condition", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::GetAZs", "Fn::FindInMap",
         "Fn::Base64", "Fn::Cidr", "Fn::ImportValue", "Fn::If", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not",
         "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll", "Fn::ValueOf", "Fn::ValueOfAll",
-        "Fn::Transform", "Fn::Length", "Fn::ToJsonString",
+        "Fn::Transform", "Fn::Length", "Fn::ToJsonString", "Fn::GetStackOutput",
     ]
 
     /// Whether the function may only appear in the Rules section; AWS documents only the long
@@ -134,6 +142,8 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .valueOfAll: "!ValueOfAll"
         case .getAttDynamic: "!GetAtt"
         case .transform: "!Transform"
+        case .getStackOutput: "!GetStackOutput"
+        case .other(let name, _): name == "Ref" ? "!Ref" : "!" + name.dropFirst(4)
         case .length: "!Length"
         case .toJsonString: "!ToJsonString"
         case .findInMapExtended: "!FindInMap"
@@ -155,8 +165,9 @@ public indirect enum Intrinsic: Sendable, Equatable {
         case .equals(let lhs, let rhs), .contains(let lhs, let rhs), .eachMemberEquals(let lhs, let rhs),
             .eachMemberIn(let lhs, let rhs): [lhs, rhs]
         case .and(let values), .or(let values): values
-        case .getAttDynamic(_, let attribute): [attribute]
-        case .transform(_, let parameters): parameters.map { [.object($0)] } ?? []
+        case .getAttDynamic(let resource, let attribute): [resource, attribute]
+        case .transform(let value), .other(_, let value): [value]
+        case .getStackOutput(let options): [.object(options)]
         case .length(let value), .toJsonString(let value): [value]
         case .findInMapExtended(let map, let top, let second, let defaultValue): [map, top, second] + (defaultValue.map { [$0] } ?? [])
         }

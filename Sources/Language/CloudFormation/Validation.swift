@@ -213,7 +213,7 @@ private struct Sections {
                     if !mappingNames.contains(map) {
                         unknown("!FindInMap", map, candidates: mappingNames, path: trail.appended(to: base), allowed: "a mapping")
                     }
-                case .getAttDynamic(let name, _):
+                case .getAttDynamic(.string(let name), _):
                     if !resourceIds.contains(name) {
                         unknown("!GetAtt", name, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                     }
@@ -439,8 +439,8 @@ extension Template {
                         message: "\(intrinsic.longName) in this form needs the AWS::LanguageExtensions transform, which the template does not declare.",
                         fix: fix))
                 }
-                if case .transform(let name, _) = intrinsic, name.isEmpty {
-                    issues.append(TemplateIssue(path: trail.appended(to: base), message: "Fn::Transform has an empty Name.",
+                if case .transform(.object(let call)) = intrinsic, call["Name"] == nil || call["Name"] == .string("") {
+                    issues.append(TemplateIssue(path: trail.appended(to: base), message: "Fn::Transform has no Name.",
                                                 fix: "name the macro, e.g. AWS::Include."))
                 }
             }

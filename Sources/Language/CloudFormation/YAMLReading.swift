@@ -54,6 +54,8 @@ extension TemplateYAML {
                 if case .string(let text) = entry.value { return try intrinsic(tag: tag, arguments: [.string(text)], scalar: text, path: path) }
                 if case .list(let items) = entry.value,
                    !["Fn::Base64", "Fn::GetAZs", "Fn::ImportValue", "Fn::Length", "Fn::ToJsonString", "Fn::Transform"].contains(entry.key) {
+                    // `Fn::Sub: [text]` (one item) is accepted too; keep the list so the template reads back as written.
+                    if entry.key == "Fn::Sub", items.count == 1 { return .fn(.other("Fn::Sub", entry.value)) }
                     return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path)
                 }
                 return try intrinsic(tag: tag, arguments: [entry.value], scalar: nil, path: path)
@@ -75,6 +77,8 @@ extension TemplateYAML {
         }
         switch tag {
         case "!Ref":
+            // `Ref: !Sub 'Param${Id}'` names the target with an intrinsic (AWS::LanguageExtensions).
+            if scalar == nil, arguments.count == 1, case .fn = arguments[0] { return .fn(.other("Ref", arguments[0])) }
             guard let scalar else { throw fail("a name") }
             return .fn(.ref(scalar))
         case "!Condition":
@@ -86,10 +90,14 @@ extension TemplateYAML {
                 return .fn(.getAtt(String(scalar[..<dot]), String(scalar[scalar.index(after: dot)...])))
             }
             try count(2)
-            if case .fn = arguments[1] { return .fn(.getAttDynamic(try string(arguments[0]), arguments[1])) }
-            return .fn(.getAtt(try string(arguments[0]), try string(arguments[1])))
+            if case .string(let resource) = arguments[0], case .string(let attribute) = arguments[1] {
+                return .fn(.getAtt(resource, attribute))
+            }
+            return .fn(.getAttDynamic(arguments[0], arguments[1]))
         case "!Sub":
             if let scalar { return .fn(.sub(scalar, nil)) }
+            // A macro's result (`Fn::Sub: {Fn::Transform: ...}`) or a one-item list: kept as written.
+            if arguments.count == 1 { return .fn(.other("Fn::Sub", arguments[0])) }
             try count(2)
             guard case .object(let variables) = arguments[1] else { throw fail("[template, {variables}]") }
             return .fn(.sub(try string(arguments[0]), variables))
@@ -116,16 +124,20 @@ extension TemplateYAML {
             }
             return .fn(.findInMapExtended(map: arguments[0], top: arguments[1], second: arguments[2], defaultValue: defaultValue))
         case "!Transform":
+            // One macro {Name, Parameters}, or a list of them applied in order.
+            let argument: Value = arguments.count == 1 ? arguments[0] : .list(arguments)
+            let calls: [Value]
+            if case .list(let items) = argument { calls = items } else { calls = [argument] }
+            for call in calls {
+                guard case .object(let options) = call, options["Name"] != nil else { throw fail("{Name: macro, Parameters: {...}} or a list of them") }
+            }
+            return .fn(.transform(argument))
+        case "!GetStackOutput":
             try count(1)
-            guard case .object(let options) = arguments[0], case .string(let name)? = options["Name"] else {
-                throw fail("{Name: macro, Parameters: {...}}")
+            guard case .object(let options) = arguments[0], options["StackName"] != nil, options["OutputName"] != nil else {
+                throw fail("{StackName: name, OutputName: name}")
             }
-            var parameters: Object?
-            if let value = options["Parameters"] {
-                guard case .object(let object) = value else { throw fail("Parameters to be a mapping") }
-                parameters = object
-            }
-            return .fn(.transform(name: name, parameters: parameters))
+            return .fn(.getStackOutput(options))
         case "!Length":
             try count(1)
             return .fn(.length(arguments[0]))

@@ -69,16 +69,15 @@ public enum TemplateYAML {
         case .contains, .eachMemberEquals, .eachMemberIn, .refAll, .valueOf, .valueOfAll:
             return ruleFunctionNode(for: intrinsic)
         case .getAttDynamic(let resource, let attribute):
-            return tagged(tag, [.string(resource), attribute])
+            return tagged(tag, [resource, attribute])
         case .findInMapExtended(let map, let top, let second, let defaultValue):
             return tagged(tag, [map, top, second] + (defaultValue.map { [["DefaultValue": $0]] } ?? []))
-        case .transform(let name, let parameters):
-            var arguments = Object()
-            arguments.set("Name", .string(name))
-            if let parameters { arguments.set("Parameters", .object(parameters)) }
+        case .transform(let argument), .other(_, let argument):
             return .mapping(MappingNode(
-                [Pair(.scalar(Scalar(intrinsic.longName, tag: nil, style: .any)), node(for: .object(arguments)))],
-                tag: nil, style: .block))
+                [Pair(.scalar(Scalar(intrinsic.longName, tag: nil, style: .any)), node(for: argument))], tag: nil, style: .block))
+        case .getStackOutput(let options):
+            return .mapping(MappingNode(
+                [Pair(.scalar(Scalar(intrinsic.longName, tag: nil, style: .any)), node(for: .object(options)))], tag: nil, style: .block))
         case .getAZs(let argument), .base64(let argument), .importValue(let argument), .length(let argument),
             .toJsonString(let argument):
             // YAML allows one tag per node, so `!Base64 !Sub ...` cannot be written: fall back to the
