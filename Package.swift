@@ -121,7 +121,7 @@ let package = Package(
         // The fuzz entry points: bytes in, a value or a clear error out (Fuzz/ runs them under libFuzzer,
         // the module tests replay the committed corpora through them).
         .target(name: "FuzzTargets", dependencies: ["ImageryServer", "ImageProcessing", "AWSCore"], path: "Sources/Imagery/FuzzTargets"),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "TestSupport"]),
         .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "YAML"]),
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer", "PackerTestSupport"]),
