@@ -109,4 +109,23 @@ import Testing
         }
         #expect(template.validationIssues().map(\.description).contains { $0.contains("!FindInMap names 'Sizez', which is not a mapping") })
     }
+
+    @Test func policiesSnapshotOnlyWhereSupportedAndIntrinsicOnlyWithExtensions() throws {
+        let environment = Parameter<String>("Retention", default: "Retain")
+        let template = Template {
+            environment
+            Topic("T").deletionPolicy(.snapshot)
+            Topic("U").deletionPolicy(environment.ref).updateReplacePolicy(.retainExceptOnCreate)
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.contains { $0.contains("AWS::SNS::Topic cannot be snapshotted; DeletionPolicy Snapshot applies only to") }, "\(issues)")
+        #expect(issues.contains { $0.contains("Resources/U/DeletionPolicy: DeletionPolicy given by an intrinsic needs the AWS::LanguageExtensions") }, "\(issues)")
+        let fixed = Template(transform: [Transform.languageExtensions]) {
+            environment
+            Topic("U").deletionPolicy(environment.ref).updateReplacePolicy(.retainExceptOnCreate)
+        }
+        try fixed.validate()
+        let yaml = try TemplateYAML.render(fixed)
+        #expect(yaml.contains("DeletionPolicy: !Ref Retention\n    UpdateReplacePolicy: RetainExceptOnCreate\n"), "\(yaml)")
+    }
 }

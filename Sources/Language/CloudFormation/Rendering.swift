@@ -68,8 +68,12 @@ extension ResourceDeclaration {
         case 1: object.set("DependsOn", .string(options.dependsOn[0]))
         default: object.set("DependsOn", .list(options.dependsOn.map(Value.string)))
         }
-        if let policy = options.deletionPolicy { object.set("DeletionPolicy", .string(policy.rawValue)) }
-        if let policy = options.updateReplacePolicy { object.set("UpdateReplacePolicy", .string(policy.rawValue)) }
+        if let policy = options.deletionPolicyExpression ?? options.deletionPolicy.map({ .string($0.rawValue) }) {
+            object.set("DeletionPolicy", policy)
+        }
+        if let policy = options.updateReplacePolicyExpression ?? options.updateReplacePolicy.map({ .string($0.rawValue) }) {
+            object.set("UpdateReplacePolicy", policy)
+        }
         if let policy = options.creationPolicy { object.set("CreationPolicy", policy) }
         if let policy = options.updatePolicy { object.set("UpdatePolicy", policy) }
         if let metadata = options.metadata { object.set("Metadata", metadata) }

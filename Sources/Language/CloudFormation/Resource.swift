@@ -7,6 +7,10 @@ public struct ResourceOptions: Sendable, Equatable {
     public var updatePolicy: Value?
     public var condition: String?
     public var metadata: Value?
+    /// `DeletionPolicy` and `UpdateReplacePolicy` given by an intrinsic (`!Ref PolicyParameter`), which
+    /// AWS::LanguageExtensions allows; they take the place of the fixed policies above.
+    public var deletionPolicyExpression: Value?
+    public var updateReplacePolicyExpression: Value?
     /// Properties set by path over the typed fields (`Resource.overriding`), applied in order.
     public var propertyOverrides: [Object.Entry] = []
 
@@ -19,6 +23,13 @@ public enum DeletionPolicy: String, Sendable, Equatable {
     case retain = "Retain"
     case retainExceptOnCreate = "RetainExceptOnCreate"
     case snapshot = "Snapshot"
+
+    /// The resource types CloudFormation can snapshot before deleting or replacing them (the DeletionPolicy
+    /// reference).
+    public static let snapshotTypes: Set<String> = [
+        "AWS::EC2::Volume", "AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::ReplicationGroup", "AWS::Neptune::DBCluster",
+        "AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::Redshift::Cluster",
+    ]
 }
 
 /// One resource as plain data: what validation and rendering see.
@@ -74,6 +85,20 @@ extension Resource {
     public func deletionPolicy(_ policy: DeletionPolicy) -> Self {
         var copy = self
         copy.options.deletionPolicy = policy
+        return copy
+    }
+
+    /// The deletion policy chosen at deploy time, e.g. by a parameter (needs AWS::LanguageExtensions).
+    public func deletionPolicy(_ policy: Expr<String>) -> Self {
+        var copy = self
+        copy.options.deletionPolicyExpression = policy.cfnValue
+        return copy
+    }
+
+    /// The update-replace policy chosen at deploy time (needs AWS::LanguageExtensions).
+    public func updateReplacePolicy(_ policy: Expr<String>) -> Self {
+        var copy = self
+        copy.options.updateReplacePolicyExpression = policy.cfnValue
         return copy
     }
 

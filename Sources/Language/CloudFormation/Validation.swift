@@ -487,6 +487,23 @@ extension Template {
             }
         }
         for resource in resources {
+            let base = "Resources/\(resource.logicalId)"
+            for (name, policy, expression) in [
+                ("DeletionPolicy", resource.options.deletionPolicy, resource.options.deletionPolicyExpression),
+                ("UpdateReplacePolicy", resource.options.updateReplacePolicy, resource.options.updateReplacePolicyExpression),
+            ] {
+                if policy == .snapshot, !DeletionPolicy.snapshotTypes.contains(resource.type) {
+                    issues.append(TemplateIssue(
+                        path: "\(base)/\(name)", message: "\(resource.type) cannot be snapshotted; \(name) Snapshot applies only to "
+                            + DeletionPolicy.snapshotTypes.sorted().joined(separator: ", ") + ".",
+                        fix: "use Retain to keep it, or Delete."))
+                }
+                if expression != nil, !extensions {
+                    issues.append(TemplateIssue(
+                        path: "\(base)/\(name)", message: "\(name) given by an intrinsic needs the AWS::LanguageExtensions transform, which the template does not declare.",
+                        fix: fix))
+                }
+            }
             check(.object(resource.properties), path: "Resources/\(resource.logicalId)/Properties")
             if let metadata = resource.options.metadata { check(metadata, path: "Resources/\(resource.logicalId)/Metadata") }
         }
