@@ -3,16 +3,7 @@ import Testing
 
 /// Transforms, AWS::LanguageExtensions, dynamic GetAtt: rendered, read back, validated.
 @Suite struct LanguageTests {
-    struct Topic: Resource {
-        static let resourceType = "AWS::SNS::Topic"
-        let logicalId: String
-        var options = ResourceOptions()
-        var properties: Object
-        init(_ id: String, _ properties: Object = Object()) {
-            logicalId = id
-            self.properties = properties
-        }
-    }
+    // `Bare` (ValidationTests) stands for any resource.
 
     @Test func newFunctionsRenderAndReadBack() throws {
         let value: Value = [
@@ -21,7 +12,7 @@ import Testing
             "Json": Expr<String>.toJsonString(["a": 1] as Value).cfnValue,
             "Default": Expr<String>.findInMap("Sizes", Expr<String>.ref("Env"), "Instance", default: "t3.micro").cfnValue,
             "Nested": Expr<String>.findInMap(Value.fn(.findInMap("Names", .string("a"), .string("b"))), "x", "y", default: "z").cfnValue,
-            "Dynamic": Expr<String>.attribute(of: Topic("Topic"), named: .ref("AttributeName")).cfnValue,
+            "Dynamic": Expr<String>.attribute(of: Bare("Topic"), named: .ref("AttributeName")).cfnValue,
             "Include": Expr<String>.transform(Transform.include, parameters: ["Location": "s3://bucket/snippet.yaml"]).cfnValue,
             "Loop": .object(Object([.forEach("Names", identifier: "Name", in: ["a", "b"], ["Key${Name}": .fn(.ref("Name"))])])),
         ]
@@ -52,27 +43,27 @@ import Testing
     }
 
     @Test func transformSectionRendersOneOrMany() throws {
-        let one = Template(transform: [Transform.languageExtensions]) { Topic("T") }
+        let one = Template(transform: [Transform.languageExtensions]) { Bare("T") }
         #expect(try TemplateYAML.render(one).contains("Transform: AWS::LanguageExtensions\n"))
-        let two = Template(transform: [Transform.languageExtensions, Transform.serverless]) { Topic("T") }
+        let two = Template(transform: [Transform.languageExtensions, Transform.serverless]) { Bare("T") }
         #expect(try TemplateYAML.render(two).contains("Transform:\n- AWS::LanguageExtensions\n- AWS::Serverless-2016-10-31\n"))
     }
 
     @Test func forEachAtSectionLevelRendersBesideTheDeclaredEntries() throws {
         let template = Template(transform: [Transform.languageExtensions]) {
-            Topic("Audit")
+            Bare("Audit")
             ForEachLoop(.resources, "Topics", identifier: "Name", in: ["Orders", "Refunds"], ["Topic${Name}": ["Type": "AWS::SNS::Topic"]])
             ForEachLoop(.outputs, "TopicArns", identifier: "Name", in: ["Orders", "Refunds"], ["${Name}Arn": ["Value": .fn(.ref("Topic${Name}"))]])
         }
         try template.validate()
         let yaml = try TemplateYAML.render(template)
-        #expect(yaml.contains("  Audit:\n    Type: AWS::SNS::Topic\n  Fn::ForEach::Topics:\n"), "\(yaml)")
+        #expect(yaml.contains("  Audit:\n    Type: AWS::Test::Bare\n  Fn::ForEach::Topics:\n"), "\(yaml)")
         #expect(yaml.contains("Outputs:\n  Fn::ForEach::TopicArns:"), "\(yaml)")
     }
 
     @Test func languageExtensionsAreRequiredWhereCloudFormationRequiresThem() {
         let template = Template {
-            Topic("T", ["DisplayName": Expr<String>.toJsonString(["a": 1] as Value).cfnValue])
+            Bare("T", ["DisplayName": Expr<String>.toJsonString(["a": 1] as Value).cfnValue])
             ForEachLoop(.resources, "Topics", identifier: "Name", in: ["a"], ["Topic${Name}": ["Type": "AWS::SNS::Topic"]])
         }
         let issues = template.validationIssues().map(\.description)
@@ -84,7 +75,7 @@ import Testing
     @Test func forEachShapeAndIdentifierAreChecked() {
         let template = Template(transform: [Transform.languageExtensions]) {
             ForEachLoop(.resources, "Same", identifier: "Name", in: ["a", "b"], ["Topic": ["Type": "AWS::SNS::Topic"]])
-            Topic("T", ["Tags": .object(Object([.init("Fn::ForEach::Bad", ["Name", ["a"]])]))])
+            Bare("T", ["Tags": .object(Object([.init("Fn::ForEach::Bad", ["Name", ["a"]])]))])
         }
         let issues = template.validationIssues().map(\.description)
         #expect(issues.contains { $0.contains("do not use its identifier ${Name}") }, "\(issues)")
@@ -95,7 +86,7 @@ import Testing
         let hasName = Condition("HasName", .equals("a", "a"))
         let template = Template {
             hasName
-            Topic("T", ["DisplayName": ["Fn::Joinn": ["", ["a"]]]])
+            Bare("T", ["DisplayName": ["Fn::Joinn": ["", ["a"]]]])
             Rule("UsesCondition", assert: RuleExpression(cfnValue: .fn(.condition("HasName"))), "x")
         }
         let issues = template.validationIssues().map(\.description)
@@ -105,7 +96,7 @@ import Testing
 
     @Test func findInMapWithDefaultChecksTheMapName() {
         let template = Template(transform: [Transform.languageExtensions]) {
-            Topic("T", ["DisplayName": Expr<String>.findInMap("Sizez", "a", "b", default: "c").cfnValue])
+            Bare("T", ["DisplayName": Expr<String>.findInMap("Sizez", "a", "b", default: "c").cfnValue])
         }
         #expect(template.validationIssues().map(\.description).contains { $0.contains("!FindInMap names 'Sizez', which is not a mapping") })
     }
@@ -114,15 +105,15 @@ import Testing
         let environment = Parameter<String>("Retention", default: "Retain")
         let template = Template {
             environment
-            Topic("T").deletionPolicy(.snapshot)
-            Topic("U").deletionPolicy(environment.ref).updateReplacePolicy(.retainExceptOnCreate)
+            Bare("T").deletionPolicy(.snapshot)
+            Bare("U").deletionPolicy(environment.ref).updateReplacePolicy(.retainExceptOnCreate)
         }
         let issues = template.validationIssues().map(\.description)
-        #expect(issues.contains { $0.contains("AWS::SNS::Topic cannot be snapshotted; DeletionPolicy Snapshot applies only to") }, "\(issues)")
+        #expect(issues.contains { $0.contains("AWS::Test::Bare cannot be snapshotted; DeletionPolicy Snapshot applies only to") }, "\(issues)")
         #expect(issues.contains { $0.contains("Resources/U/DeletionPolicy: DeletionPolicy given by an intrinsic needs the AWS::LanguageExtensions") }, "\(issues)")
         let fixed = Template(transform: [Transform.languageExtensions]) {
             environment
-            Topic("U").deletionPolicy(environment.ref).updateReplacePolicy(.retainExceptOnCreate)
+            Bare("U").deletionPolicy(environment.ref).updateReplacePolicy(.retainExceptOnCreate)
         }
         try fixed.validate()
         let yaml = try TemplateYAML.render(fixed)
