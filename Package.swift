@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "CloudFormation", targets: ["CloudFormation"]),
         .library(name: "CloudFormationResources", targets: ["CloudFormationResources"]),
         .library(name: "CloudFormationConstructs", targets: ["CloudFormationConstructs"]),
+        .library(name: "CloudFormationImport", targets: ["CloudFormationImport"]),
         .library(name: "Packer", targets: ["Packer"]),
         .library(name: "AWSCore", targets: ["AWSCore"]),
         .library(name: "Deployer", targets: ["Deployer"]),
@@ -40,6 +41,8 @@ let package = Package(
         // Typed resources generated from AWS's schemas by cfn-codegen.
         .target(name: "CloudFormationResources", dependencies: ["CloudFormation"], path: "Sources/Language/CloudFormationResources"),
         .executableTarget(name: "cfn-codegen", path: "Sources/Language/cfn-codegen"),
+        // `infra import`: Swift source in the DSL for an existing template (typed resources where they exist).
+        .target(name: "CloudFormationImport", dependencies: ["CloudFormation", "CloudFormationResources"], path: "Sources/Language/CloudFormationImport"),
         // Reads templates and renders them back; scripts/roundtrip-corpus.py checks the pairs with cfn-lint.
         .executableTarget(name: "cfn-roundtrip", dependencies: ["CloudFormation"], path: "Sources/Language/cfn-roundtrip"),
         // Reusable constructs: queue + dead-letter queue, private bucket, public network, instance role,
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "InfraCLI",
             dependencies: [
-                "InfraKit", "CloudFormation", "Deployer", "AWSCore",
+                "InfraKit", "CloudFormation", "CloudFormationImport", "Deployer", "AWSCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Deploy/InfraCLI"

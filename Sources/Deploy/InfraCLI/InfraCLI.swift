@@ -98,7 +98,7 @@ struct Root: AsyncParsableCommand {
         return CommandConfiguration(
             commandName: app.name,
             abstract: app.abstract,
-            subcommands: [Synth.self, Deploy.self, Destroy.self, Status.self, StackDiff.self, Outputs.self] + Registered.extraCommands
+            subcommands: [Synth.self, Deploy.self, Destroy.self, Status.self, StackDiff.self, Outputs.self, Import.self] + Registered.extraCommands
         )
     }
 }

@@ -2,7 +2,7 @@ extension Template {
     /// The template as one ordered value tree, in the section order the CloudFormation docs use.
     public func renderedValue() -> Value {
         var root = Object()
-        root.set("AWSTemplateFormatVersion", .string(Template.formatVersion))
+        if let version { root.set("AWSTemplateFormatVersion", .string(version)) }
         if let description { root.set("Description", .string(description)) }
         if let metadata { root.set("Metadata", metadata) }
         if !parameters.isEmpty {
@@ -24,6 +24,7 @@ extension Template {
         if !outputs.isEmpty || !loops(.outputs).isEmpty {
             root.set("Outputs", .object(Object(outputs.map { Object.Entry($0.logicalId, .object($0.rendered)) } + loops(.outputs))))
         }
+        for entry in sections.entries { root.set(entry.key, entry.value) }
         return .object(root)
     }
 }
@@ -39,7 +40,10 @@ extension ParameterDeclaration {
         if let constraintDescription { object.set("ConstraintDescription", .string(constraintDescription)) }
         if let minValue { object.set("MinValue", .int(minValue)) }
         if let maxValue { object.set("MaxValue", .int(maxValue)) }
+        if let minLength { object.set("MinLength", .int(minLength)) }
+        if let maxLength { object.set("MaxLength", .int(maxLength)) }
         if noEcho { object.set("NoEcho", .bool(true)) }
+        for entry in attributes.entries { object.set(entry.key, entry.value) }
         return object
     }
 }
@@ -78,6 +82,7 @@ extension ResourceDeclaration {
         if let policy = options.updatePolicy { object.set("UpdatePolicy", policy) }
         if let metadata = options.metadata { object.set("Metadata", metadata) }
         if !properties.isEmpty { object.set("Properties", .object(properties)) }
+        for entry in options.attributes.entries { object.set(entry.key, entry.value) }
         return object
     }
 }
@@ -89,6 +94,7 @@ extension Output {
         if let condition { object.set("Condition", .string(condition)) }
         object.set("Value", value)
         if let exportName { object.set("Export", .object(["Name": exportName])) }
+        for entry in attributes.entries { object.set(entry.key, entry.value) }
         return object
     }
 }

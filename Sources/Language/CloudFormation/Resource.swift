@@ -13,8 +13,30 @@ public struct ResourceOptions: Sendable, Equatable {
     public var updateReplacePolicyExpression: Value?
     /// Properties set by path over the typed fields (`Resource.overriding`), applied in order.
     public var propertyOverrides: [Object.Entry] = []
+    /// Other resource attributes as written (SAM's `IgnoreGlobals`, a one-item `DependsOn` list), rendered
+    /// after the ones above and replacing any of the same name: the escape hatch `infra import` uses to keep
+    /// a template exactly as it was.
+    public var attributes: Object = Object()
 
     public init() {}
+
+    public init(
+        condition: String? = nil, dependsOn: [String] = [], deletionPolicy: DeletionPolicy? = nil,
+        updateReplacePolicy: DeletionPolicy? = nil, creationPolicy: Value? = nil, updatePolicy: Value? = nil,
+        metadata: Value? = nil, deletionPolicyExpression: Value? = nil, updateReplacePolicyExpression: Value? = nil,
+        attributes: Object = Object()
+    ) {
+        self.condition = condition
+        self.dependsOn = dependsOn
+        self.deletionPolicy = deletionPolicy
+        self.updateReplacePolicy = updateReplacePolicy
+        self.creationPolicy = creationPolicy
+        self.updatePolicy = updatePolicy
+        self.metadata = metadata
+        self.deletionPolicyExpression = deletionPolicyExpression
+        self.updateReplacePolicyExpression = updateReplacePolicyExpression
+        self.attributes = attributes
+    }
 }
 
 /// What CloudFormation does with a resource's data when the resource is deleted or replaced.
@@ -32,8 +54,13 @@ public enum DeletionPolicy: String, Sendable, Equatable {
     ]
 }
 
-/// One resource as plain data: what validation and rendering see.
-public struct ResourceDeclaration: Sendable, Equatable {
+/// One resource as plain data: what validation and rendering see. It is also the DSL's untyped resource,
+/// for types the generated layer does not cover yet:
+///
+/// ```swift
+/// ResourceDeclaration("Handler", type: "AWS::Lambda::Function", properties: ["Runtime": "python3.12", ...])
+/// ```
+public struct ResourceDeclaration: TemplateComponent, Referenceable, Equatable {
     public var logicalId: String
     public var type: String
     public var properties: Object
@@ -45,6 +72,15 @@ public struct ResourceDeclaration: Sendable, Equatable {
         self.properties = properties
         self.options = options
     }
+
+    public init(_ logicalId: String, type: String, properties: Object = Object(), options: ResourceOptions = .init()) {
+        self.init(logicalId: logicalId, type: type, properties: properties, options: options)
+    }
+
+    public var templateElements: [TemplateElement] { [.resource(self)] }
+
+    /// `!Ref` of this resource.
+    public var ref: Expr<String> { .ref(logicalId) }
 }
 
 /// A typed CloudFormation resource; generated types conform to it.

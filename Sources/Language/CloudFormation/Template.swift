@@ -76,12 +76,18 @@ public struct ParameterDeclaration: TemplateComponent, Referenceable, Equatable 
     public var constraintDescription: String?
     public var minValue: Int?
     public var maxValue: Int?
+    public var minLength: Int?
+    public var maxLength: Int?
     public var noEcho: Bool
+    /// Other attributes as written (`MinLength: "1"`, `NoEcho: "true"`), rendered after the typed ones and
+    /// replacing any of the same name; `infra import` keeps a template's exact spelling with them.
+    public var attributes: Object
 
     public init(
         _ logicalId: String, type: ParameterType = .string, description: String? = nil, default defaultValue: Value? = nil,
         allowedValues: [Value]? = nil, allowedPattern: String? = nil, constraintDescription: String? = nil,
-        minValue: Int? = nil, maxValue: Int? = nil, noEcho: Bool = false
+        minValue: Int? = nil, maxValue: Int? = nil, minLength: Int? = nil, maxLength: Int? = nil, noEcho: Bool = false,
+        attributes: Object = Object()
     ) {
         self.logicalId = logicalId
         self.type = type
@@ -92,7 +98,10 @@ public struct ParameterDeclaration: TemplateComponent, Referenceable, Equatable 
         self.constraintDescription = constraintDescription
         self.minValue = minValue
         self.maxValue = maxValue
+        self.minLength = minLength
+        self.maxLength = maxLength
         self.noEcho = noEcho
+        self.attributes = attributes
     }
 
     public var templateElements: [TemplateElement] { [.parameter(self)] }
@@ -108,12 +117,13 @@ public struct Parameter<T>: TemplateComponent, Referenceable, Equatable {
     public init(
         _ logicalId: String, type: ParameterType = .string, description: String? = nil, default defaultValue: Value? = nil,
         allowedValues: [Value]? = nil, allowedPattern: String? = nil, constraintDescription: String? = nil,
-        minValue: Int? = nil, maxValue: Int? = nil, noEcho: Bool = false
+        minValue: Int? = nil, maxValue: Int? = nil, minLength: Int? = nil, maxLength: Int? = nil, noEcho: Bool = false,
+        attributes: Object = Object()
     ) {
         declaration = ParameterDeclaration(
             logicalId, type: type, description: description, default: defaultValue, allowedValues: allowedValues,
             allowedPattern: allowedPattern, constraintDescription: constraintDescription, minValue: minValue,
-            maxValue: maxValue, noEcho: noEcho)
+            maxValue: maxValue, minLength: minLength, maxLength: maxLength, noEcho: noEcho, attributes: attributes)
     }
 
     public var logicalId: String { declaration.logicalId }
@@ -155,6 +165,9 @@ public struct Condition: TemplateComponent, ConditionName, Equatable {
 /// A condition function: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`.
 public struct ConditionExpression: ValueRepresentable, Equatable {
     public let cfnValue: Value
+    /// Any condition function as a value, e.g. one read from a template.
+    public init(raw: Value) { cfnValue = raw }
+    private init(cfnValue: Value) { self.cfnValue = cfnValue }
     public static func equals(_ lhs: some ValueRepresentable, _ rhs: some ValueRepresentable) -> Self {
         Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
     }
@@ -204,6 +217,9 @@ public struct Rule: TemplateComponent, Equatable {
 /// lists are nested in groups of 10 and a single part stands alone.
 public struct RuleExpression: ValueRepresentable, Equatable {
     public let cfnValue: Value
+    /// Any rule function as a value, e.g. one read from a template.
+    public init(raw: Value) { cfnValue = raw }
+    private init(cfnValue: Value) { self.cfnValue = cfnValue }
 
     public static func equals(_ lhs: some ValueRepresentable, _ rhs: some ValueRepresentable) -> Self {
         Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
@@ -270,16 +286,28 @@ public struct Output: TemplateComponent, Equatable {
     public var description: String?
     public var exportName: Value?
     public var condition: String?
+    /// Other entries as written (a `Description` given by `!Sub`), rendered last and replacing any of the same name.
+    public var attributes: Object
 
     public init(
         _ logicalId: String, value: some ValueRepresentable, description: String? = nil,
-        exportName: Expr<String>? = nil, condition: (any ConditionName)? = nil
+        exportName: Expr<String>? = nil, condition: (any ConditionName)? = nil, attributes: Object = Object()
     ) {
         self.logicalId = logicalId
         self.value = value.cfnValue
         self.description = description
         self.exportName = exportName?.cfnValue
         self.condition = condition?.name
+        self.attributes = attributes
+    }
+
+    /// An output whose condition is named, not declared here (what `infra import` writes).
+    public init(
+        _ logicalId: String, value: some ValueRepresentable, description: String? = nil,
+        exportName: Expr<String>? = nil, condition: String, attributes: Object = Object()
+    ) {
+        self.init(logicalId, value: value, description: description, exportName: exportName, attributes: attributes)
+        self.condition = condition
     }
 
     public var templateElements: [TemplateElement] { [.output(self)] }
@@ -295,14 +323,22 @@ public struct Template: Sendable, Equatable {
     /// e.g. `Transform.languageExtensions` or `Transform.serverless`, in order.
     public var transforms: [String]
     public var elements: [TemplateElement]
+    /// `AWSTemplateFormatVersion`; `nil` leaves it out, as some hand-written templates do.
+    public var version: String?
+    /// Other top-level sections as written (SAM's `Globals`, a one-item `Transform` list), rendered last and
+    /// replacing any section of the same name.
+    public var sections: Object
 
     public init(
         description: String? = nil, metadata: Value? = nil, transform transforms: [String] = [],
+        version: String? = Template.formatVersion, sections: Object = Object(),
         @TemplateBuilder _ content: () -> [TemplateElement]
     ) {
         self.description = description
         self.metadata = metadata
         self.transforms = transforms
+        self.version = version
+        self.sections = sections
         self.elements = content()
     }
 

@@ -31,6 +31,60 @@ struct Emitter {
         return header("schemas/\(r.schemaFile)") + "\n" + e.lines.joined(separator: "\n") + "\n"
     }
 
+    /// `TypedResourceCatalog`'s data: for every generated type, the Swift names that stand for its
+    /// CloudFormation names, so `infra import` can write typed resources.
+    static func catalog(_ resources: [ResourceDecl]) -> String {
+        var out = header("schemas/types.txt")
+        out += "\nimport CloudFormation\n\nextension TypedResourceCatalog {\n"
+        out += "    /// The generated resource types by CloudFormation type name.\n"
+        out += "    public static let resources: [String: ResourceShape] = [\n"
+        var structs: [(String, [String])] = []
+        for r in resources.sorted(by: { $0.typeName < $1.typeName }) {
+            let full = "\(r.namespace).\(r.name)"
+            let shared = Set(r.structs.filter(\.isSharedTag).map(\.name))
+            let enums = Dictionary(r.enums.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            func kind(_ type: TypeRef) -> String {
+                switch type {
+                case .scalar(let name): return "." + name.lowercased()
+                case .value: return ".json"
+                case .array(let element): return ".list(\(kind(element)))"
+                case .structure(let name): return ".structure(\(Naming.literal(shared.contains(name) ? "Tag" : "\(full).\(name)")))"
+                case .enumeration(let name):
+                    guard let decl = enums[name] else { return ".string" }
+                    let cases = zip(caseNames(decl.values), decl.values)
+                        .filter { !coreExprMembers.contains($0.0) }
+                        .map { "\(Naming.literal($0.1)): \(Naming.literal(Naming.escaped($0.0)))" }
+                    return ".enumeration(\(Naming.literal("\(full).\(name)")), cases: [\(cases.isEmpty ? ":" : cases.joined(separator: ", "))])"
+                }
+            }
+            func fields(_ list: [Field], indent: String) -> [String] {
+                list.map { field in
+                    "\(indent)FieldShape(\(Naming.literal(field.schemaName)), label: \(Naming.literal(Naming.label(field.swiftName))), \(kind(field.type))\(field.required ? ", required: true" : "")),"
+                }
+            }
+            out += "        \(Naming.literal(r.typeName)): ResourceShape(\n"
+            out += "            swiftType: \(Naming.literal(full)),\n"
+            out += "            fields: [\n"
+            out += fields(r.fields, indent: "                ").joined(separator: "\n") + (r.fields.isEmpty ? "" : "\n")
+            out += "            ]),\n"
+            for decl in r.structs where !decl.isSharedTag {
+                structs.append(("\(full).\(decl.name)", fields(decl.fields, indent: "            ")))
+            }
+        }
+        out += "    ]\n\n"
+        out += "    /// The fields of every generated property struct by qualified Swift name (the shared `Tag` too).\n"
+        out += "    public static let structs: [String: [FieldShape]] = [\n"
+        out += "        \"Tag\": [\n"
+        out += "            FieldShape(\"Key\", label: \"key\", .string, required: true),\n"
+        out += "            FieldShape(\"Value\", label: \"value\", .string, required: true),\n"
+        out += "        ],\n"
+        for (name, lines) in structs.sorted(by: { $0.0 < $1.0 }) {
+            out += "        \(Naming.literal(name)): [\n" + lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n") + "        ],\n"
+        }
+        out += "    ]\n}\n"
+        return out
+    }
+
     private static func caseNames(_ values: [String]) -> [String] {
         var used: Set<String> = []
         return values.map { raw in

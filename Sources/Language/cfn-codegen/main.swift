@@ -14,6 +14,7 @@ func generate(schemasDirectory: URL) throws -> [String: String] {
     var outputs: [String: String] = [:]
     var namespaces: Set<String> = []
     var resourceNames: [String] = []
+    var resources: [ResourceDecl] = []
     for file in files {
         let data = try Data(contentsOf: schemasDirectory.appendingPathComponent(file))
         guard let schema = try JSONSerialization.jsonObject(with: data) as? JSON else {
@@ -25,8 +26,10 @@ func generate(schemasDirectory: URL) throws -> [String: String] {
         let name = "\(resource.namespace).\(resource.name)"
         resourceNames.append(name)
         outputs[name + ".swift"] = Emitter.resource(resource)
+        resources.append(resource)
     }
     outputs["Namespaces.swift"] = Emitter.namespaces(namespaces.sorted(), sources: resourceNames.sorted())
+    outputs["Catalog.swift"] = Emitter.catalog(resources)
     return outputs
 }
 
