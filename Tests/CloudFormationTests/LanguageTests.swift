@@ -87,7 +87,7 @@ import Testing
         let template = Template {
             hasName
             Bare("T", ["DisplayName": ["Fn::Joinn": ["", ["a"]]]])
-            Rule("UsesCondition", assert: RuleExpression(cfnValue: .fn(.condition("HasName"))), "x")
+            Rule("UsesCondition", assert: RuleExpression(raw: .fn(.condition("HasName"))), "x")
         }
         let issues = template.validationIssues().map(\.description)
         #expect(issues.contains { $0.contains("'Fn::Joinn' is not a CloudFormation function. Did you mean Fn::Join?") }, "\(issues)")

@@ -67,7 +67,7 @@ import Testing
             Rule("Bad", assert: .equals(Expr<String>.ref("Thing"), "x"), "refers to a resource")
             Rule("Empty", assertions: [])
             Rule("Unknown", assert: .equals(Expr<String>.valueOf(Parameter<String>("Nope"), "VpcId"), "x"), "unknown parameter")
-            Condition("Misplaced", ConditionExpression(cfnValue: .fn(.contains(.list(["1"]), .fn(.ref("Size"))))))
+            Condition("Misplaced", ConditionExpression(raw: .fn(.contains(.list(["1"]), .fn(.ref("Size"))))))
             Bare("Thing")
         }
         let issues = template.validationIssues().map(\.description)

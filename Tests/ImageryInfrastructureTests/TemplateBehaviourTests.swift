@@ -61,7 +61,7 @@ struct ParameterEvaluator {
 
     func resolve(_ value: Value) throws -> Value {
         switch value {
-        case .string, .bool, .double, .null: return value
+        case .string, .bool, .double, .null, .bigInteger: return value
         case .int(let number): return .string(String(number))
         case .list(let items): return .list(try items.map(resolve))
         case .object(let object): return .object(Object(try object.entries.map { Object.Entry($0.key, try resolve($0.value)) }))

@@ -212,6 +212,7 @@ struct RolePolicy {
         case .double(let number): return number
         case .bool(let flag): return flag
         case .null: return NSNull()
+        case .bigInteger(let digits): return NSDecimalNumber(string: digits)
         case .list(let items): return try items.map { try resolve($0, attributes) }
         case .object(let object):
             var result: [String: Any] = [:]

@@ -38,6 +38,7 @@ import YAML
             case .int(let number): return number
             case .float(let number): return number
             case .string(let text): return text
+            case .bigInteger(let digits): return NSDecimalNumber(string: digits)
             }
         case .sequence(let sequence):
             return sequence.items.map(json)

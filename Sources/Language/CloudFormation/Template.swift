@@ -151,6 +151,11 @@ public protocol ConditionName: Sendable {
     var name: String { get }
 }
 
+/// A condition by its name alone, for one declared elsewhere: `.if("HasCertificate", https, http)`.
+extension String: ConditionName {
+    public var name: String { self }
+}
+
 /// A template condition.
 public struct Condition: TemplateComponent, ConditionName, Equatable {
     public let name: String
@@ -301,14 +306,6 @@ public struct Output: TemplateComponent, Equatable {
         self.attributes = attributes
     }
 
-    /// An output whose condition is named, not declared here (what `infra import` writes).
-    public init(
-        _ logicalId: String, value: some ValueRepresentable, description: String? = nil,
-        exportName: Expr<String>? = nil, condition: String, attributes: Object = Object()
-    ) {
-        self.init(logicalId, value: value, description: description, exportName: exportName, attributes: attributes)
-        self.condition = condition
-    }
 
     public var templateElements: [TemplateElement] { [.output(self)] }
 }

@@ -396,7 +396,7 @@ func walkIntrinsics(_ value: Value, _ path: inout ValuePath, _ body: (Intrinsic,
         path.push(.key(intrinsic.longName))
         for argument in arguments { walkIntrinsics(argument, &path, body) }
         path.pop()
-    case .string, .int, .double, .bool, .null:
+    case .string, .int, .double, .bool, .null, .bigInteger:
         break
     }
 }

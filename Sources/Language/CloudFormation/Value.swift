@@ -8,6 +8,8 @@ public indirect enum Value: Sendable, Equatable {
     case double(Double)
     case bool(Bool)
     case null
+    /// An integer beyond `Int`'s 64 bits, as its decimal digits: written back as the plain number it was.
+    case bigInteger(String)
     case list([Value])
     case object(Object)
     case fn(Intrinsic)
@@ -107,7 +109,7 @@ extension Value {
             for entry in object.entries { entry.value.forEach(body) }
         case .fn(let intrinsic):
             for argument in intrinsic.arguments { argument.forEach(body) }
-        case .string, .int, .double, .bool, .null:
+        case .string, .int, .double, .bool, .null, .bigInteger:
             break
         }
     }

@@ -26,6 +26,7 @@ extension TemplateYAML {
             case .int(let number): return .int(number)
             case .float(let number): return .double(number)
             case .string(let text): return .string(text)
+            case .bigInteger(let digits): return .bigInteger(digits)
             }
         case .sequence(let sequence):
             var items: [Value] = []

@@ -25,6 +25,8 @@ public enum TemplateYAML {
             return .scalar(Scalar(flag ? "true" : "false", tag: nil, style: .plain))
         case .null:
             return .scalar(Scalar("null", tag: nil, style: .plain))
+        case .bigInteger(let digits):
+            return .scalar(Scalar(digits, tag: nil, style: .plain))
         case .list(let items):
             return .sequence(SequenceNode(items.map(node(for:)), tag: nil, style: items.isEmpty ? .flow : .block))
         case .object(let object):

@@ -32,10 +32,17 @@ enum SwiftSource {
 
     private static func escaped(_ text: String, multiline: Bool) -> String {
         var out = ""
+        var quotes = 0  // unescaped quotes in a row: a multi-line literal only needs the third of three escaped
         for scalar in text.unicodeScalars {
+            quotes = scalar == "\"" ? quotes : 0
             switch scalar {
             case "\\": out += "\\\\"
-            case "\"": out += "\\\""
+            case "\"" where multiline && quotes < 2:
+                out += "\""
+                quotes += 1
+            case "\"":
+                out += "\\\""
+                quotes = 0
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += multiline ? "\t" : "\\t"
@@ -65,6 +72,7 @@ enum SwiftSource {
         case .double(let number): return double(number)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "nil"
+        case .bigInteger(let digits): return ".bigInteger(\(literal(digits)))"
         case .list(let items):
             return bracketed(items.map { item in { SwiftSource.value(item, indent: $0) } }, empty: "[]", indent: indent)
         case .object(let object):

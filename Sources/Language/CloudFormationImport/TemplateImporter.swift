@@ -500,9 +500,18 @@ public struct TemplateImporter {
     /// intrinsics, and `.init(raw:)` for anything else, which keeps it exactly.
     private func expr(_ value: Value, kind: TypedResourceCatalog.FieldKind, indent: String) -> String {
         switch (kind, value) {
-        case (_, .fn(.ref(let name))): return ".ref(\(SwiftSource.literal(name)))"
         case (_, .fn(.getAtt(let resource, let attribute))):
             return ".getAtt(\(SwiftSource.literal(resource)), \(SwiftSource.literal(attribute)))"
+        case (_, .fn(.ref(Pseudo.noValue.rawValue))): return ".noValue"
+        case (_, .fn(.ref(let name))): return ".ref(\(SwiftSource.literal(name)))"
+        case (_, .fn(.sub(let text, nil))): return ".sub(" + SwiftSource.string(text, indent: indent) + ")"
+        case (_, .fn(.select(.int(let index), .fn(.getAZs(.string("")))))): return ".availabilityZone(\(index))"
+        case (_, .fn(.importValue(let name))): return ".importValue(" + expr(name, kind: .string, indent: indent) + ")"
+        case (.string, .fn(.base64(let text))): return ".base64(" + expr(text, kind: .string, indent: indent) + ")"
+        case (_, .fn(.if(let condition, let whenTrue, let whenFalse))):
+            let inner = indent + "    "
+            return [SwiftSource.literal(condition), expr(whenTrue, kind: kind, indent: inner), expr(whenFalse, kind: kind, indent: inner)]
+                .call(".if", indent: indent)
         case (.string, .string(let text)): return SwiftSource.string(text, indent: indent)
         case (.int, .int(let number)), (.double, .int(let number)): return String(number)
         case (.double, .double(let number)) where number.isFinite: return SwiftSource.double(number)

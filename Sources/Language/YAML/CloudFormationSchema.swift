@@ -26,7 +26,8 @@ public enum CloudFormationSchema {
         return .string(text)
     }
 
-    /// PyYAML's int forms; a value beyond 64 bits stays the string it is rather than losing digits.
+    /// PyYAML's int forms. A decimal value beyond 64 bits keeps its digits (`.bigInteger`); a binary, octal or
+    /// hexadecimal one that large stays the string it is rather than losing digits.
     static func integer(_ text: String) -> ScalarResolution? {
         guard text.wholeMatch(of: #/[-+]?(?:0b[01_]+|0[0-7_]+|0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)/#) != nil
         else { return nil }
@@ -50,7 +51,10 @@ public enum CloudFormationSchema {
         } else {
             magnitude = Int(digits)
         }
-        guard let magnitude else { return .string(text) }
+        guard let magnitude else {
+            if digits.first != "0", digits.allSatisfy(\.isNumber) { return .bigInteger((negative ? "-" : "") + digits) }
+            return .string(text)
+        }
         return .int(negative ? -magnitude : magnitude)
     }
 

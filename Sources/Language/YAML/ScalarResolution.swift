@@ -5,6 +5,9 @@ public enum ScalarResolution: Sendable, Equatable {
     case int(Int)
     case float(Double)
     case string(String)
+    /// A decimal integer beyond `Int`'s 64 bits, as its digits with any minus sign (`CloudFormationSchema` only;
+    /// YAML 1.1 integers have no size limit, and CloudFormation reads them as numbers).
+    case bigInteger(String)
 }
 
 private let yamlTagPrefix = "tag:yaml.org,2002:"
