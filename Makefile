@@ -26,7 +26,7 @@ MOTO_PID    := .infra/moto.pid
 LOCAL_AWS   := AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=$(MOTO_URL)
 STACK_FLAGS  = --stack-name $(STACK) $(if $(REGION),--region $(REGION)) $(if $(PROFILE),--profile $(PROFILE))
 
-.PHONY: roundtrip example-test bench bench-deps bench-deploy bench-synth bench-worker soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami bake-deps bake-test
+.PHONY: roundtrip import-check example-test bench bench-deps bench-deploy bench-synth bench-worker soak soak-short help deps build synth synth-check generate schemas test lint demo demo-stack clean deploy destroy moto-start moto-stop release stage stage-test ami bake-deps bake-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -65,6 +65,7 @@ test: deps ## Install what is missing, then run every test
 	$(SWIFT) run cfn-codegen schemas Sources/Language/CloudFormationResources/Generated --check
 	$(SWIFT) run infra synth --check
 	$(PYTHON) scripts/roundtrip-corpus.py $$($(SWIFT) build --show-bin-path)/cfn-roundtrip
+	SWIFT=$(SWIFT) $(PYTHON) scripts/import-corpus.py $$($(SWIFT) build --show-bin-path)/infra
 	$(MAKE) lint
 	PACKER_HCL_CHECK=$(abspath $(HCL2_VENV))/bin/python $(SWIFT) test
 	$(MAKE) example-test
@@ -75,6 +76,10 @@ test: deps ## Install what is missing, then run every test
 roundtrip: ## Read every template of Tests/Fixtures/cfn-templates, render it back, compare under cfn-lint's decoder
 	$(SWIFT) build --product cfn-roundtrip
 	$(PYTHON) scripts/roundtrip-corpus.py $$($(SWIFT) build --show-bin-path)/cfn-roundtrip
+
+import-check: ## infra import every corpus template and the Imagery ones, compile them in .build/import-check, compare under cfn-lint's decoder
+	$(SWIFT) build --product infra
+	SWIFT=$(SWIFT) $(PYTHON) scripts/import-corpus.py $$($(SWIFT) build --show-bin-path)/infra
 
 example-test: deps ## Examples/JobService, a package that uses the toolchain by path: build, its tests, synth --check, deploy/outputs/destroy on its own moto
 	SWIFT=$(SWIFT) $(PYTHON) scripts/example-test.py

@@ -126,6 +126,7 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["ImageryServer", "ImageProcessing", "AWSCore"], path: "Sources/Imagery/FuzzTargets"),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "TestSupport"]),
         .testTarget(name: "CloudFormationTests", dependencies: ["CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "YAML"]),
+        .testTarget(name: "CloudFormationImportTests", dependencies: ["CloudFormationImport", "CloudFormation"]),
         .testTarget(name: "CloudFormationResourcesTests", dependencies: ["CloudFormationResources", "CloudFormation", "TestSupport"]),
         .testTarget(name: "PackerTests", dependencies: ["Packer", "PackerTestSupport"]),
         .testTarget(name: "ImageryInfrastructureTests", dependencies: ["ImageryInfrastructure", "InfraKit", "ImageryContract", "CloudFormation", "CloudFormationResources", "CloudFormationConstructs", "YAML", "Packer", "PackerTestSupport"]),

@@ -25,6 +25,10 @@ import YAML
         cases.append(("0o17", .string("0o17")))                     // a YAML 1.2 form only
         cases.append(("'0755'", .string("0755")))
         cases.append(("~", .null))
+        cases.append(("99999999999999999999", .bigInteger("99999999999999999999")))   // YAML 1.1 ints have no size limit
+        cases.append(("-9223372036854775809", .bigInteger("-9223372036854775809")))
+        cases.append(("9223372036854775807", .int(Int.max)))
+        cases.append(("0x1FFFFFFFFFFFFFFFF", .string("0x1FFFFFFFFFFFFFFFF")))         // too big in hex: kept as text
         return cases
     }()
 
@@ -74,6 +78,13 @@ import YAML
         let yaml = try TemplateYAML.render(value)
         #expect(!yaml.contains("''"), "\(yaml)")
         #expect(try read(yaml) == value, "\(yaml)")
+    }
+
+    @Test func integersBeyondSixtyFourBitsAreWrittenBackAsPlainNumbers() throws {
+        let value: Value = ["Big": .bigInteger("99999999999999999999"), "Text": "99999999999999999999"]
+        let yaml = try TemplateYAML.render(value)
+        #expect(yaml.contains("Big: 99999999999999999999\n") && yaml.contains("Text: '99999999999999999999'"), "\(yaml)")
+        #expect(try read(yaml) == value)
     }
 
     @Test func stringsThatLookLikeOtherTypesStayStrings() throws {

@@ -101,6 +101,10 @@ public struct TemplateImporter {
         ]
         if templateArguments.isEmpty {
             lines.append("        Template {")
+        } else if templateArguments.allSatisfy({ !$0.contains("\n") }),
+            case let line = "        Template(" + templateArguments.joined(separator: ", ") + ") {", line.count <= SwiftSource.width
+        {
+            lines.append(line)
         } else {
             lines.append("        Template(")
             lines += templateArguments.enumerated().map { index, argument in

@@ -1,0 +1,182 @@
+import CloudFormation
+@testable import CloudFormationImport
+import Testing
+
+/// What `infra import` writes for small templates. That the sources compile and give back their templates is
+/// checked on the whole corpus by scripts/import-corpus.py (in `make test`), which compiles them in a package.
+@Suite struct TemplateImporterTests {
+    func source(_ yaml: String, name: String = "Stack") throws -> TemplateImporter.Result {
+        var importer = TemplateImporter(name: name, origin: "test.yaml")
+        return try importer.source(for: try TemplateYAML.read(yaml))
+    }
+
+    @Test func typedResourceWithLiteralsEnumsStructsAndIntrinsics() throws {
+        let result = try source("""
+            AWSTemplateFormatVersion: "2010-09-09"
+            Resources:
+              Table:
+                Type: AWS::DynamoDB::Table
+                DeletionPolicy: Retain
+                Properties:
+                  BillingMode: PAY_PER_REQUEST
+                  TableName: !Sub "${AWS::StackName}-jobs"
+                  AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
+                  KeySchema: [{ AttributeName: id, KeyType: HASH }]
+                  SSESpecification: { SSEEnabled: true }
+                  Tags: [{ Key: team, Value: !Ref Team }]
+            """)
+        #expect(result.typedResources == 1 && result.rawResources == 0 && result.notes.isEmpty)
+        #expect(result.source.contains("""
+                        DynamoDB.Table(
+                            "Table",
+                            attributeDefinitions: [.init(attributeName: "id", attributeType: .s)],
+                            billingMode: "PAY_PER_REQUEST",
+                            keySchema: [.init(attributeName: "id", keyType: "HASH")],
+                            sseSpecification: DynamoDB.Table.SSESpecification(sseEnabled: true),
+                            tableName: .sub("${AWS::StackName}-jobs"),
+                            tags: [.init(key: "team", value: .ref("Team"))],
+                            options: .init(deletionPolicy: .retain)
+                        )
+            """), "\(result.source)")
+        #expect(result.source.hasPrefix("// Imported from test.yaml by `infra import`."))
+        #expect(result.source.contains("public enum Stack {\n    public static var template: Template {\n        Template {"))
+    }
+
+    @Test func typeWithoutGeneratedCodeIsADeclarationWithACommentAndANote() throws {
+        let result = try source("""
+            Resources:
+              Fn:
+                Type: AWS::Lambda::Function
+                Properties: { Runtime: python3.12, Role: !GetAtt Role.Arn }
+            """)
+        #expect(result.rawResources == 1)
+        #expect(result.notes == ["Resources.Fn: AWS::Lambda::Function has no generated type; written as ResourceDeclaration"])
+        #expect(result.source.contains("// AWS::Lambda::Function has no generated type in CloudFormationResources yet"))
+        #expect(result.source.contains("""
+                        ResourceDeclaration(
+                            "Fn",
+                            type: "AWS::Lambda::Function",
+                            properties: ["Runtime": "python3.12", "Role": .fn(.getAtt("Role", "Arn"))]
+                        )
+            """))
+        #expect(result.source.contains("        Template(version: nil) {\n"))
+    }
+
+    @Test func whatTheTypedFieldsCannotHoldIsOverridden() throws {
+        let result = try source("""
+            Conditions:
+              Big: !Equals [!Ref AWS::Region, us-east-1]
+            Resources:
+              Table:
+                Type: AWS::DynamoDB::Table
+                Properties:
+                  KeySchema: [{ AttributeName: id, KeyType: HASH }]
+                  ProvisionedThroughput: !If [Big, { ReadCapacityUnits: 5, WriteCapacityUnits: 5 }, !Ref AWS::NoValue]
+                  Brand: new
+            """)
+        #expect(result.typedResources == 1)
+        #expect(result.notes == [
+            "Resources.Table: ProvisionedThroughput is not the structure the schema describes; set with .overriding",
+            "Resources.Table: Brand is not in the AWS::DynamoDB::Table schema; set with .overriding",
+        ])
+        #expect(result.source.contains(#".overriding("Brand", with: "new")"#), "\(result.source)")
+        #expect(result.source.contains(#"// ProvisionedThroughput is not the structure the schema describes."#))
+    }
+
+    @Test func missingRequiredPropertyFallsBackToADeclaration() throws {
+        let result = try source("""
+            Resources:
+              Group:
+                Type: AWS::AutoScaling::AutoScalingGroup
+                Properties: { MaxSize: "2" }
+            """)
+        #expect(result.rawResources == 1 && result.typedResources == 0)
+        #expect(result.notes == ["Resources.Group: AWS::AutoScaling::AutoScalingGroup needs MinSize, which the template leaves out; written as ResourceDeclaration"])
+    }
+
+    @Test func attributesAndSpellingsTheModelDoesNotTypeAreKeptAsWritten() throws {
+        let result = try source("""
+            Transform: [AWS::Serverless-2016-10-31]
+            Globals: { Function: { Timeout: 3 } }
+            Parameters:
+              Secret: { Type: String, NoEcho: "true", MinLength: "1", MaxLength: 8 }
+              Names: { Type: CommaDelimitedList }
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                DependsOn: [Topic]
+                IgnoreGlobals: "*"
+                Properties: {}
+              Topic:
+                Type: AWS::SNS::Topic
+                Condition: IsProd
+                DependsOn: [Queue, Other]
+            Outputs:
+              Arn: { Value: !Ref Topic, Condition: IsProd, Export: { Name: !Sub "${AWS::StackName}-arn" } }
+            """)
+        let text = result.source
+        #expect(text.contains("""
+                    Template(
+                        transform: ["AWS::Serverless-2016-10-31"],
+                        version: nil,
+                        sections: ["Transform": ["AWS::Serverless-2016-10-31"], "Globals": ["Function": ["Timeout": 3]]]
+                    ) {
+            """), "\(text)")
+        #expect(text.contains(#"Parameter<String>("Secret", maxLength: 8, attributes: ["MinLength": "1", "NoEcho": "true"])"#))
+        #expect(text.contains(#"Parameter<[Expr<String>]>("Names", type: .commaDelimitedList)"#))
+        #expect(text.contains(#"options: .init(attributes: ["DependsOn": ["Topic"], "IgnoreGlobals": "*", "Properties": [:]])"#))
+        #expect(text.contains(#"SNS.Topic("Topic", options: .init(condition: "IsProd", dependsOn: ["Queue", "Other"]))"#))
+        #expect(text.contains("""
+                        Output(
+                            "Arn",
+                            value: .fn(.ref("Topic")) as Value,
+                            exportName: .sub("${AWS::StackName}-arn"),
+                            condition: "IsProd"
+                        )
+            """))
+    }
+
+    @Test func multiLineTextIsAMultiLineLiteral() throws {
+        let script = "#!/bin/bash\necho \"a \\\"\"\"b\" \\(x)\nsystemctl start the-application-of-this-test   \n"
+        let text = SwiftSource.string(script, indent: "    ")
+        #expect(text == """
+            \"\"\"
+                #!/bin/bash
+                echo "a \\\\"\"\\"b" \\\\(x)
+                systemctl start the-application-of-this-test  \\u{20}
+
+                \"\"\"
+            """)
+        #expect(SwiftSource.string("one line \"q\" \\ \t", indent: "") == #""one line \"q\" \\ \t""#)
+        #expect(SwiftSource.string("a\nb", indent: "") == #""a\nb""#)
+        #expect(SwiftSource.double(5) == "5.0" && SwiftSource.double(1e-05) == "1e-05" && SwiftSource.double(-.infinity) == ".double(-.infinity)")
+    }
+
+    @Test func typeNamesFromFileNames() {
+        #expect(TemplateImporter.typeName(forFile: "templates/my-stack.yaml") == "MyStack")
+        #expect(TemplateImporter.typeName(forFile: "3tier_app.template.json") == "Template3tierApp")
+        #expect(TemplateImporter.typeName(forFile: "...") == "ImportedTemplate")
+        #expect(TemplateImporter.isValidTypeName("WebStack") && TemplateImporter.isValidTypeName("_x1"))
+        #expect(!TemplateImporter.isValidTypeName("1x") && !TemplateImporter.isValidTypeName("web-stack") && !TemplateImporter.isValidTypeName("Template"))
+    }
+
+    @Test(arguments: [
+        ("- a\n- b\n", "not a CloudFormation template: the document is not a mapping"),
+        ("version: 0.2\nphases: {}\n", "not a CloudFormation template: no Resources section (top-level keys: version, phases)"),
+        ("Resources: [a]\n", "Resources: expected a mapping of logical ids to resources"),
+        ("Resources:\n  A: { Properties: {} }\n", "Resources.A: expected a Type string"),
+        ("Parameters: { P: text }\nResources: {}\n", "Parameters.P: expected a mapping"),
+        ("Rules:\n  R:\n    Assertions: [{ Assert: !Equals [a, a], AssetDescription: x }]\nResources: {}\n",
+         "Rules.R.Assertions[0]: unknown key AssetDescription: an assertion has Assert and AssertDescription"),
+        ("Outputs: { O: { Description: x } }\nResources: {}\n", "Outputs.O: expected a mapping with a Value"),
+        ("Resources:\n  Fn::ForEach::L: [X, [a]]\n", "Fn::ForEach::L: expected [identifier, collection, {body}]"),
+    ])
+    func refusalsSayWhereAndWhy(yaml: String, message: String) {
+        #expect(throws: ImportError.self) { try source(yaml) }
+        do {
+            _ = try source(yaml)
+        } catch {
+            #expect("\(error)" == message)
+        }
+    }
+}
