@@ -114,6 +114,7 @@ def main() -> int:
         label = path.name
         if result.returncode != 0:
             reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
+            reason = reason.replace(f"error: {path}: ", "")
             refused[label] = reason
             expected = EXPECTED_REFUSED.get(label)
             if not ((expected and expected in reason) or (expected is None and NOT_TEMPLATE in reason)):
