@@ -72,6 +72,51 @@ import Testing
         #expect(issues.allSatisfy { $0.contains("Template(transform: [Transform.languageExtensions])") }, "\(issues)")
     }
 
+    @Test func referencesIntoAndOutOfLoopsAreCheckedOnTheExpandedTemplate() {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            Bare("Audit", ["Topic": .fn(.ref("TopicOrders")), "Missing": .fn(.ref("TopicReturns"))])
+            ForEachLoop(.resources, "Topics", identifier: "Name", in: ["Orders", "Refunds"], [
+                "Topic${Name}": ["Type": "AWS::SNS::Topic", "Properties": ["TopicName": .fn(.ref("Name"))]],
+                "Sub${Name}": ["Type": "AWS::SNS::Subscription", "DependsOn": "Audit", "Properties": [
+                    "TopicArn": .fn(.ref("Topc${Name}")),
+                    "Endpoint": .fn(.getAttDynamic(.fn(.sub("Topic${Name}", nil)), "TopicName")),
+                ]],
+            ])
+            ForEachLoop(.conditions, "Flags", identifier: "Flag", in: ["A", "B"], ["Has&{Flag}": .fn(.equals(.fn(.ref("AWS::Region")), .fn(.ref("Flag"))))])
+            Output("OrdersArn", value: Expr<String>.ref("TopicRefunds"), condition: "HasA")
+        }
+        let issues = template.validationIssues().map(\.description)
+        // Declared only by the loop, yet real: no issue for TopicOrders, TopicRefunds, HasA, the identifier's Ref.
+        #expect(issues.count == 3, "\(issues)")
+        #expect(issues.contains { $0.contains("Resources/Audit/Properties/Missing: !Ref names 'TopicReturns'") }, "\(issues)")
+        #expect(issues.contains { $0.contains("Resources/SubOrders/Properties/TopicArn: !Ref names 'TopcOrders'") && $0.contains("did you mean 'TopicOrders'?") }, "\(issues)")
+        #expect(issues.contains { $0.contains("Resources/SubRefunds/Properties/TopicArn: !Ref names 'TopcRefunds'") }, "\(issues)")
+    }
+
+    @Test func loopsOverADeployTimeListMatchByPattern() {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            Parameter<[Expr<String>]>("Names", type: .commaDelimitedList)
+            ForEachLoop(.resources, "Topics", identifier: "Name", in: Expr<[Expr<String>]>.ref("Names"), [
+                "Topic${Name}": ["Type": "AWS::SNS::Topic", "Properties": ["DisplayName": .fn(.ref("Nowhere"))]],
+            ])
+            Output("First", value: Expr<String>.ref("TopicOrders"))
+            Output("Other", value: Expr<String>.ref("QueueOrders"))
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.count == 2, "\(issues)")
+        #expect(issues.contains { $0.contains("!Ref names 'Nowhere'") }, "\(issues)")
+        #expect(issues.contains { $0.contains("Outputs/Other/Value: !Ref names 'QueueOrders'") }, "\(issues)")
+    }
+
+    @Test func aLoopIdThatClashesWithADeclaredOneIsADuplicate() {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            Bare("TopicOrders")
+            ForEachLoop(.resources, "Topics", identifier: "Name", in: ["Orders"], ["Topic${Name}": ["Type": "AWS::SNS::Topic"]])
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.contains { $0.contains("duplicate logical id 'TopicOrders'") }, "\(issues)")
+    }
+
     @Test func forEachShapeAndIdentifierAreChecked() {
         let template = Template(transform: [Transform.languageExtensions]) {
             ForEachLoop(.resources, "Same", identifier: "Name", in: ["a", "b"], ["Topic": ["Type": "AWS::SNS::Topic"]])

@@ -83,7 +83,15 @@ private struct Sections {
             case .condition(let condition): conditions.append(condition)
             case .resource(let resource): resources.append(resource)
             case .output(let output): outputs.append(output)
-            case .loop: break  // checked with the language rules
+            case .loop(let loop):
+                // Checked like written entries once expanded; the loop's own shape is checked with the language rules.
+                for entry in LoopExpansion.expand(loop.entry) where !entry.key.hasPrefix("Fn::ForEach::") {
+                    switch loop.section {
+                    case .resources: if let resource = ResourceDeclaration(expandedFrom: entry) { resources.append(resource) }
+                    case .conditions: conditions.append(Condition(entry.key, ConditionExpression(raw: entry.value)))
+                    case .outputs: if let output = Output(expandedFrom: entry) { outputs.append(output) }
+                    }
+                }
             }
         }
         self.parameters = parameters
@@ -97,6 +105,8 @@ private struct Sections {
     func checkIds() -> [TemplateIssue] {
         var issues: [TemplateIssue] = []
         func checkSyntax(_ id: String, section: String) {
+            // An id made from a collection known only at deploy time: its fixed parts are checked by CloudFormation then.
+            if id.contains(LoopExpansion.wildcard) { return }
             let valid = !id.isEmpty && id.count <= TemplateQuota.maxLogicalIdLength
                 && id.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
             if !valid {
@@ -180,41 +190,50 @@ private struct Sections {
                 switch intrinsic {
                 case .ref(let name):
                     let candidates = inConditions ? conditionRefTargets : refTargets
-                    if !candidates.contains(name) {
+                    if !LoopExpansion.matches(name, in: candidates) {
                         unknown("!Ref", name, candidates: candidates, path: trail.appended(to: base),
                                 allowed: inConditions ? "a parameter (conditions cannot refer to resources, nor can rules)" : "a parameter, resource or pseudo parameter")
                     }
                 case .getAtt(let name, let attribute):
-                    if !resourceIds.contains(name) {
+                    if !LoopExpansion.matches(name, in: resourceIds) {
                         unknown("!GetAtt \(name).\(attribute)", name, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                     }
                 case .sub(let text, let variables):
                     for variable in text.subVariables where !(variables?.entries.contains { $0.key == variable } ?? false) {
                         if let dot = variable.firstIndex(of: ".") {
                             let target = String(variable[..<dot])
-                            if !resourceIds.contains(target) {
+                            if !LoopExpansion.matches(target, in: resourceIds) {
                                 unknown("!Sub variable ${\(variable)}", target, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                             }
-                        } else if !refTargets.contains(variable) {
+                        } else if !LoopExpansion.matches(variable, in: refTargets) {
                             let local = Set(variables?.keys ?? [])
                             unknown("!Sub variable ${\(variable)}", variable, candidates: parameterIds.union(resourceIds).union(local),
                                     path: trail.appended(to: base), allowed: "a parameter, resource, pseudo parameter or !Sub variable")
                         }
                     }
                 case .if(let condition, _, _), .condition(let condition):
-                    if !conditionNames.contains(condition) {
+                    if !LoopExpansion.matches(condition, in: conditionNames) {
                         unknown("!If/!Condition", condition, candidates: conditionNames, path: trail.appended(to: base), allowed: "a condition")
                     }
                 case .valueOf(let name, _):
-                    if !parameterIds.contains(name) {
+                    if !LoopExpansion.matches(name, in: parameterIds) {
                         unknown("Fn::ValueOf", name, candidates: parameterIds, path: trail.appended(to: base), allowed: "a parameter")
                     }
                 case .findInMap(let map, _, _), .findInMapExtended(map: .string(let map), _, _, _):
-                    if !mappingNames.contains(map) {
+                    if !LoopExpansion.matches(map, in: mappingNames) {
                         unknown("!FindInMap", map, candidates: mappingNames, path: trail.appended(to: base), allowed: "a mapping")
                     }
+                case .other("Ref", .fn(.sub(let name, nil))) where !name.contains("${"):
+                    // `Ref: !Sub 'Bucket${Name}'` in a loop, once expanded.
+                    if !LoopExpansion.matches(name, in: refTargets) {
+                        unknown("!Ref", name, candidates: refTargets, path: trail.appended(to: base), allowed: "a parameter, resource or pseudo parameter")
+                    }
+                case .getAttDynamic(.fn(.sub(let name, nil)), _) where !name.contains("${"):
+                    if !LoopExpansion.matches(name, in: resourceIds) {
+                        unknown("!GetAtt", name, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
+                    }
                 case .getAttDynamic(.string(let name), _):
-                    if !resourceIds.contains(name) {
+                    if !LoopExpansion.matches(name, in: resourceIds) {
                         unknown("!GetAtt", name, candidates: resourceIds, path: trail.appended(to: base), allowed: "a resource")
                     }
                 default:
@@ -245,10 +264,10 @@ private struct Sections {
             if let value = resource.options.metadata { visit(value, path: base + "/Metadata", inConditions: false) }
             if let value = resource.options.creationPolicy { visit(value, path: base + "/CreationPolicy", inConditions: false) }
             if let value = resource.options.updatePolicy { visit(value, path: base + "/UpdatePolicy", inConditions: false) }
-            for dependency in resource.options.dependsOn where !resourceIds.contains(dependency) {
+            for dependency in resource.options.dependsOn where !LoopExpansion.matches(dependency, in: resourceIds) {
                 unknown("DependsOn", dependency, candidates: resourceIds, path: base + "/DependsOn", allowed: "a resource")
             }
-            if let condition = resource.options.condition, !conditionNames.contains(condition) {
+            if let condition = resource.options.condition, !LoopExpansion.matches(condition, in: conditionNames) {
                 unknown("Condition", condition, candidates: conditionNames, path: base + "/Condition", allowed: "a condition")
             }
         }
@@ -256,7 +275,7 @@ private struct Sections {
             let base = "Outputs/\(output.logicalId)"
             visit(output.value, path: base + "/Value", inConditions: false)
             if let exportName = output.exportName { visit(exportName, path: base + "/Export/Name", inConditions: false) }
-            if let condition = output.condition, !conditionNames.contains(condition) {
+            if let condition = output.condition, !LoopExpansion.matches(condition, in: conditionNames) {
                 unknown("Condition", condition, candidates: conditionNames, path: base + "/Condition", allowed: "a condition")
             }
         }
