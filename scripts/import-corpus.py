@@ -37,6 +37,17 @@ EXPECTED_REFUSED = {
     "aws_solutions_VPCPeering_templates_VPCPeering-Requester-Setup.cfn.yaml": "unknown key AssetDescription",
     "aws_solutions_VPCPeering_templates_VPCPeering-Requester.main.cfn.yaml": "unknown key AssetDescription",
 }
+# Synthesized templates that validation finds problems in; each is a real one (cfn-lint reports the first five too).
+EXPECTED_ISSUES = {
+    "aws_services_RDS_RDS_MySQL_With_Read_Replica.yaml": "logical id 'Is-EC2-VPC' is not allowed",  # cfn-lint E8001
+    "custom_is-defined.yaml": "!Ref names 'NodeEnv'",  # a `Parameter:` section for Parameters; cfn-lint E1001
+    "functions_ref.yaml": "!Ref names 'ModuleResource'",  # cfn-lint E6101
+    "functions_sub_needed.yaml": "!GetAtt GreetingLambda.Arn names 'GreetingLambda'",  # cfn-lint E1022
+    "functions_findinmap.yaml": "Fn::FindInMap in this form needs the AWS::LanguageExtensions transform",  # a nested map name
+    "mappings_used.yaml": "Fn::FindInMap in this form needs the AWS::LanguageExtensions transform",
+    "resources_deletionpolicy.yaml": "DeletionPolicy given by an intrinsic needs the AWS::LanguageExtensions transform",
+    "resources_updatereplacepolicy.yaml": "UpdateReplacePolicy given by an intrinsic needs the AWS::LanguageExtensions transform",
+}
 # Files with no Resources section (CodeBuild buildspecs, a cfn-lint configuration, snippets): refused as not templates.
 NOT_TEMPLATE = "not a CloudFormation template"
 
@@ -72,6 +83,9 @@ let templates: [(String, Template)] = [
 {entries}]
 let out = URL(fileURLWithPath: CommandLine.arguments[1], isDirectory: true)
 for (name, template) in templates {{
+    // Validation on real templates: what it finds, it must find for a reason (EXPECTED_ISSUES).
+    let issues = template.validationIssues()
+    if let first = issues.first {{ print("issues \\(name) \\(issues.count) \\(first.description)") }}
     do {{
         try Data(TemplateYAML.render(template).utf8).write(to: out.appendingPathComponent(name + ".yaml"))
     }} catch {{
@@ -167,9 +181,20 @@ def main() -> int:
     binary = pathlib.Path(subprocess.run([swift, "build", "--package-path", str(WORK), "--show-bin-path"],
                                          capture_output=True, text=True).stdout.strip()) / "import-check"
     run = subprocess.run([str(binary), str(out)], capture_output=True, text=True)
-    if run.returncode != 0 or run.stdout.strip():
-        print(f"import: import-check failed ({run.returncode}): {run.stdout}{run.stderr}", file=sys.stderr)
+    found, unexpected_issues = {}, []
+    for line in run.stdout.splitlines():
+        match = re.fullmatch(r"issues (Imported\d{3}) (\d+) (.*)", line)
+        if not match:
+            print(f"import: import-check failed: {line}", file=sys.stderr)
+            return 1
+        label = origin[match.group(1)].name
+        found[label] = f"{match.group(2)} issue(s), first: {match.group(3)}"
+        if EXPECTED_ISSUES.get(label, "\0") not in match.group(3):
+            unexpected_issues.append(f"{label}: {found[label]}")
+    if run.returncode != 0:
+        print(f"import: import-check failed ({run.returncode}): {run.stderr}", file=sys.stderr)
         return 1
+    unfound = sorted(set(EXPECTED_ISSUES) - set(found))
     equal, different = 0, []
     for name in names:
         original, _ = decode_str(origin[name].read_text(encoding="utf-8"))
@@ -191,6 +216,8 @@ def main() -> int:
     print(f"  imported {len(files) - len(refused)}, compiled {len(names)}, equal under cfn-lint's decoder {equal}: "
           f"{equal}/{templates} templates = {share:.1f}%")
     print(f"  resources: {typed} typed, {untyped} untyped ({100.0 * typed / max(typed + untyped, 1):.1f}% typed)")
+    print(f"  validation: {len(names) - len(found)} of {len(names)} synthesized templates without issues; "
+          f"{len(found) - len(unexpected_issues)} with the expected ones")
     for label, reason in sorted(refused.items()):
         print(f"  refused {label}: {reason[:160]}")
     for label, error in sorted(uncompiled.items()):
@@ -199,9 +226,13 @@ def main() -> int:
         print(f"  DIFFERENT {line[:300]}")
     for line in unexpected:
         print(f"  UNEXPECTED refusal {line[:300]}")
+    for line in unexpected_issues:
+        print(f"  UNEXPECTED validation issues {line[:300]}")
+    for label in unfound:
+        print(f"  EXPECTED validation issue not found in {label}: {EXPECTED_ISSUES[label]}")
     for label in imagery_untyped:
         print(f"  UNTYPED Imagery template {label}: every resource has a generated type")
-    return 1 if uncompiled or different or unexpected or imagery_untyped else 0
+    return 1 if uncompiled or different or unexpected or imagery_untyped or unexpected_issues or unfound else 0
 
 
 if __name__ == "__main__":

@@ -108,6 +108,32 @@ import Testing
         #expect(issues.contains { $0.contains("Outputs/Other/Value: !Ref names 'QueueOrders'") }, "\(issues)")
     }
 
+    @Test func aNestedLoopMayCarryTheOuterIdentifierInItsKeys() {
+        let template = Template(transform: [Transform.languageExtensions]) {
+            ForEachLoop(.resources, "Buckets", identifier: "Id", in: ["A", "B"], ["Bucket${Id}": ["Type": "AWS::S3::Bucket"]])
+            ForEachLoop(.outputs, "Outer", identifier: "Id", in: ["A", "B"], [
+                "Fn::ForEach::Inner": ["Property", ["Arn", "DomainName"], [
+                    "Bucket${Id}${Property}": ["Value": .fn(.getAttDynamic(.fn(.sub("Bucket${Id}", nil)), .fn(.ref("Property"))))],
+                ]],
+            ])
+        }
+        #expect(template.validationIssues().isEmpty, "\(template.validationIssues())")
+    }
+
+    @Test func aMacroMayDeclareWhatTheTemplateRefersTo() {
+        // SAM makes `HandlerRole` for the function; only the transform knows it.
+        let sam = Template(transform: [Transform.serverless]) {
+            ResourceDeclaration("Handler", type: "AWS::Serverless::Function", properties: ["Runtime": "python3.12"])
+            Output("Role", value: Expr<String>.ref("HandlerRole"))
+        }
+        #expect(sam.validationIssues().isEmpty, "\(sam.validationIssues())")
+        let plain = Template {
+            ResourceDeclaration("Handler", type: "AWS::Lambda::Function")
+            Output("Role", value: Expr<String>.ref("HandlerRole"))
+        }
+        #expect(plain.validationIssues().map(\.description).contains { $0.contains("!Ref names 'HandlerRole'") })
+    }
+
     @Test func aLoopIdThatClashesWithADeclaredOneIsADuplicate() {
         let template = Template(transform: [Transform.languageExtensions]) {
             Bare("TopicOrders")

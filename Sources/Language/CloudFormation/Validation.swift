@@ -71,8 +71,13 @@ private struct Sections {
     let conditions: [Condition]
     let resources: [ResourceDeclaration]
     let outputs: [Output]
+    /// A transform other than AWS::LanguageExtensions (SAM, a macro) may declare resources and parameters this
+    /// template does not, such as the role SAM makes for a function; references are not checked against the ids then.
+    let hasMacros: Bool
 
     init(_ template: Template) {
+        hasMacros = template.transforms.contains { $0 != Transform.languageExtensions }
+            || (template.sections["Transform"].map { $0 != .string(Transform.languageExtensions) && $0 != .list([.string(Transform.languageExtensions)]) } ?? false)
         var parameters: [ParameterDeclaration] = [], rules: [Rule] = [], mappings: [Mapping] = [], conditions: [Condition] = []
         var resources: [ResourceDeclaration] = [], outputs: [Output] = []
         for element in template.elements {
@@ -174,6 +179,7 @@ private struct Sections {
         var issues: [TemplateIssue] = []
 
         func unknown(_ kind: String, _ name: String, candidates: Set<String>, path: String, allowed: String) {
+            if hasMacros { return }
             var fix = "refer to \(allowed) that this template declares"
             if let close = closestMatch(to: name, in: candidates) { fix = "did you mean '\(close)'? Otherwise \(fix)" }
             issues.append(TemplateIssue(path: path, message: "\(kind) names '\(name)', which is not \(allowed) in this template.", fix: fix + "."))
@@ -465,6 +471,15 @@ extension Template {
             }
             checkKeys(value, path: base)
         }
+        /// Whether the output keys of a loop body use the identifier, directly or in the keys of a nested loop.
+        func keysUse(_ identifier: String, _ body: Object) -> Bool {
+            body.entries.contains { entry in
+                if entry.key.contains("${\(identifier)}") || entry.key.contains("&{\(identifier)}") { return true }
+                guard entry.key.hasPrefix("Fn::ForEach::"), case .list(let parts) = entry.value, parts.count == 3,
+                    case .object(let inner) = parts[2] else { return false }
+                return keysUse(identifier, inner)
+            }
+        }
         /// Object keys: `Fn::ForEach::Name` loops, and one-key objects that look like an unknown function.
         func checkKeys(_ value: Value, path: String) {
             switch value {
@@ -485,7 +500,7 @@ extension Template {
                                 fix: "write it as [Name, [a, b], {'Topic${Name}': {...}}]."))
                             continue
                         }
-                        if case .object(let body) = parts[2], !body.keys.contains(where: { $0.contains("${\(identifier)}") || $0.contains("&{\(identifier)}") }) {
+                        if case .object(let body) = parts[2], !keysUse(identifier, body) {
                             issues.append(TemplateIssue(
                                 path: here + "/2",
                                 message: "the keys of Fn::ForEach's output do not use its identifier ${\(identifier)} (or &{\(identifier)}), so every iteration writes the same key.",
