@@ -134,6 +134,38 @@ import Testing
         #expect(plain.validationIssues().map(\.description).contains { $0.contains("!Ref names 'HandlerRole'") })
     }
 
+    @Test func argumentsCloudFormationRefusesAreReportedWithTheirFix() {
+        let eleven = (0..<11).map { _ in Value.fn(.equals("a", "a")) }
+        let template = Template {
+            Parameter<String>("Env")
+            Condition("One", .init(raw: .fn(.and([.fn(.equals("a", "b"))]))))
+            Condition("Eleven", .init(raw: .fn(.or(eleven))))
+            Condition("Two", .init(raw: .fn(.and([.fn(.equals("a", "b")), .fn(.equals("c", "d"))]))))
+            Bare("Vpc")
+            Bare("T", [
+                "Past": .fn(.select(2, ["a", "b"])),
+                "Negative": .fn(.select(-1, .fn(.getAZs("")))),
+                "Scalar": .fn(.select(0, "a,b")),
+                "Join": .fn(.join(",", "a")),
+                "Cidr": .fn(.cidr("10.0.0.0/16", 300, 8)),
+                "Import": .fn(.importValue(.fn(.sub("${Vpc}-id", nil)))),
+                "ImportOk": .fn(.importValue(.fn(.sub("${Env}-${AWS::StackName}", nil)))),
+                "Fine": .fn(.select(1, ["a", "b"])),
+            ])
+        }
+        let issues = template.validationIssues().map(\.description)
+        #expect(issues.count == 8, "\(issues)")
+        #expect(issues.contains("Conditions/One: Fn::And takes 2 to 10 conditions; this one has 1. Fix: use the condition itself, without Fn::And."), "\(issues)")
+        #expect(issues.contains("Conditions/Eleven: Fn::Or takes 2 to 10 conditions; this one has 11. Fix: nest them: Fn::Or of groups of at most 10."))
+        #expect(issues.contains("Resources/T/Properties/Past: Fn::Select's index 2 is past the end of its 2-item list. Fix: use an index from 0 to 1."))
+        #expect(issues.contains("Resources/T/Properties/Negative: Fn::Select's index -1 is negative. Fix: count from 0."))
+        #expect(issues.contains { $0.hasPrefix("Resources/T/Properties/Scalar: Fn::Select takes a list to pick from") })
+        #expect(issues.contains { $0.hasPrefix("Resources/T/Properties/Join: Fn::Join takes a list of values to join.") })
+        #expect(issues.contains { $0.hasPrefix("Resources/T/Properties/Cidr: Fn::Cidr makes 1 to 256 blocks; this asks for 300.") })
+        #expect(issues.contains { $0.hasPrefix("Resources/T/Properties/Import: Fn::ImportValue's name depends on the resource 'Vpc'") })
+        #expect(!issues.contains { $0.contains("ImportOk") || $0.contains("Fine") || $0.contains("Conditions/Two") })
+    }
+
     @Test func aLoopIdThatClashesWithADeclaredOneIsADuplicate() {
         let template = Template(transform: [Transform.languageExtensions]) {
             Bare("TopicOrders")

@@ -453,6 +453,7 @@ extension Template {
     /// `Fn::` names CloudFormation does not know.
     func checkLanguage() -> [TemplateIssue] {
         var issues: [TemplateIssue] = []
+        let resourceIds = Set(resources.map(\.logicalId))
         let extensions = transforms.contains(Transform.languageExtensions)
         let fix = "add Transform.languageExtensions to the template (Template(transform: [Transform.languageExtensions]) { ... })."
         func check(_ value: Value, path base: String) {
@@ -467,6 +468,9 @@ extension Template {
                 if case .transform(.object(let call)) = intrinsic, call["Name"] == nil || call["Name"] == .string("") {
                     issues.append(TemplateIssue(path: trail.appended(to: base), message: "Fn::Transform has no Name.",
                                                 fix: "name the macro, e.g. AWS::Include."))
+                }
+                for (message, fix) in intrinsic.argumentProblems(resourceIds: resourceIds) {
+                    issues.append(TemplateIssue(path: trail.appended(to: base), message: message, fix: fix))
                 }
             }
             checkKeys(value, path: base)
@@ -561,4 +565,83 @@ extension Template {
         }
         return issues
     }
+}
+
+extension Intrinsic {
+    /// What CloudFormation refuses in a function's arguments that the model's types let through: how many
+    /// conditions `Fn::And` and `Fn::Or` take, an index past a written list, a `Cidr` count out of range, a scalar
+    /// where a list goes, an import that depends on a resource of the same stack. Each with its fix.
+    func argumentProblems(resourceIds: Set<String>) -> [(message: String, fix: String)] {
+        var problems: [(message: String, fix: String)] = []
+        func isScalar(_ value: Value) -> Bool {
+            switch value {
+            case .string, .int, .double, .bool, .null, .bigInteger: true
+            case .list, .object, .fn: false
+            }
+        }
+        switch self {
+        case .and(let parts), .or(let parts):
+            if !(2...10).contains(parts.count) {
+                problems.append(("\(longName) takes 2 to 10 conditions; this one has \(parts.count).",
+                                 parts.count < 2 ? "use the condition itself, without \(longName)." : "nest them: \(longName) of groups of at most 10."))
+            }
+        case .select(let index, let list):
+            if case .int(let position) = index {
+                if position < 0 {
+                    problems.append(("Fn::Select's index \(position) is negative.", "count from 0."))
+                } else if case .list(let items) = list, position >= items.count {
+                    problems.append(("Fn::Select's index \(position) is past the end of its \(items.count)-item list.", "use an index from 0 to \(items.count - 1)."))
+                }
+            } else if !(index.isIntrinsic || (Int(index.stringValue ?? "") != nil)) {
+                problems.append(("Fn::Select's index must be a number.", "write the position as an integer, e.g. 0."))
+            }
+            if isScalar(list) {
+                problems.append(("Fn::Select takes a list to pick from, not a single value.", "pass a list, or a function that returns one (!GetAZs, !Split)."))
+            }
+        case .join(_, let list):
+            if isScalar(list) || list.isObject {
+                problems.append(("Fn::Join takes a list of values to join.", "wrap the values in a list: [separator, [a, b]]."))
+            }
+        case .cidr(_, let count, let bits):
+            if case .int(let number) = count, !(1...256).contains(number) {
+                problems.append(("Fn::Cidr makes 1 to 256 blocks; this asks for \(number).", "ask for between 1 and 256."))
+            }
+            if case .int(let number) = bits, !(1...128).contains(number) {
+                problems.append(("Fn::Cidr's bits per block must be 1 to 128; this is \(number).", "give the host bits of each block, e.g. 8 for a /24 in a /16."))
+            }
+        case .length(let list):
+            if isScalar(list) || list.isObject {
+                problems.append(("Fn::Length takes a list.", "pass a list, or a function or parameter that gives one."))
+            }
+        case .importValue(let name):
+            // CloudFormation resolves imports before it creates anything, so the name cannot wait for a resource.
+            var trail = ValuePath()
+            var dependsOnResource: String?
+            walkIntrinsics(name, &trail) { inner, _ in
+                switch inner {
+                case .ref(let id) where resourceIds.contains(id): dependsOnResource = dependsOnResource ?? id
+                case .getAtt(let id, _) where resourceIds.contains(id): dependsOnResource = dependsOnResource ?? id
+                case .sub(let text, let variables):
+                    for variable in text.subVariables where variables?[variable] == nil {
+                        let id = String(variable.split(separator: ".").first ?? "")
+                        if resourceIds.contains(id) { dependsOnResource = dependsOnResource ?? id }
+                    }
+                default: break
+                }
+            }
+            if let id = dependsOnResource {
+                problems.append(("Fn::ImportValue's name depends on the resource '\(id)'; CloudFormation resolves imports before it creates resources.",
+                                 "build the export name from parameters and pseudo parameters only (!Sub '${Env}-VpcId')."))
+            }
+        default:
+            break
+        }
+        return problems
+    }
+}
+
+private extension Value {
+    var isIntrinsic: Bool { if case .fn = self { true } else { false } }
+    var isObject: Bool { if case .object = self { true } else { false } }
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
 }
