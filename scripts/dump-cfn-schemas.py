@@ -54,6 +54,30 @@ TYPES = [
     "AWS::Logs::LogGroup",
     "AWS::SSM::Parameter",
     "AWS::Route53::RecordSet",
+    # The types real templates use most beyond Imagery's (counted over Tests/Fixtures/cfn-templates), so that
+    # `infra import` writes them typed and other stacks can use them.
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::EC2::Instance",
+    "AWS::EC2::EIP",
+    "AWS::EC2::EIPAssociation",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::Service",
+    "AWS::ECS::TaskDefinition",
+    "AWS::KMS::Key",
+    "AWS::KMS::Alias",
+    "AWS::CloudFormation::Stack",
+    "AWS::CloudFormation::WaitCondition",
+    "AWS::CloudFormation::WaitConditionHandle",
+    "AWS::SecretsManager::Secret",
+    "AWS::Events::Rule",
+    "AWS::AutoScaling::LaunchConfiguration",
+    "AWS::Logs::SubscriptionFilter",
 ]
 
 # The keys cfn-codegen reads; everything else (tagging, handlers, patterns...) is dropped.

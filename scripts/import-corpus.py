@@ -153,6 +153,11 @@ def main() -> int:
         if stale.name not in wanted and stale.name != "main.swift":
             stale.unlink()
 
+    # SwiftPM keeps the file list of a path dependency in its build description and does not notice generated
+    # files added or removed in this repository (a missing input, or a type not found); planning again is cheap.
+    for description in (WORK / ".build").glob("*/debug/description.json"):
+        description.unlink()
+
     # Build; a source that does not compile is set aside with its first error, and the rest built again.
     uncompiled = {}
     for _ in range(6):

@@ -46,17 +46,17 @@ import Testing
         let result = try source("""
             Resources:
               Fn:
-                Type: AWS::Lambda::Function
-                Properties: { Runtime: python3.12, Role: !GetAtt Role.Arn }
+                Type: AWS::AppSync::GraphQLApi
+                Properties: { Name: jobs, AuthenticationType: API_KEY }
             """)
         #expect(result.rawResources == 1)
-        #expect(result.notes == ["Resources.Fn: AWS::Lambda::Function has no generated type; written as ResourceDeclaration"])
-        #expect(result.source.contains("// AWS::Lambda::Function has no generated type in CloudFormationResources yet"))
+        #expect(result.notes == ["Resources.Fn: AWS::AppSync::GraphQLApi has no generated type; written as ResourceDeclaration"])
+        #expect(result.source.contains("// AWS::AppSync::GraphQLApi has no generated type in CloudFormationResources yet"))
         #expect(result.source.contains("""
                         ResourceDeclaration(
                             "Fn",
-                            type: "AWS::Lambda::Function",
-                            properties: ["Runtime": "python3.12", "Role": .fn(.getAtt("Role", "Arn"))]
+                            type: "AWS::AppSync::GraphQLApi",
+                            properties: ["Name": "jobs", "AuthenticationType": "API_KEY"]
                         )
             """))
         #expect(result.source.contains("        Template(version: nil) {\n"))
@@ -129,7 +129,7 @@ import Testing
         #expect(text.contains("""
                         Output(
                             "Arn",
-                            value: .fn(.ref("Topic")) as Value,
+                            value: Expr<String>.ref("Topic"),
                             exportName: .sub("${AWS::StackName}-arn"),
                             condition: "IsProd"
                         )

@@ -51,13 +51,13 @@ import TestSupport
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("Sources/Web/WebStack.swift").path
-        let yaml = "Resources:\n  Fn: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.12 } }\n"
+        let yaml = "Resources:\n  Api: { Type: AWS::AppSync::GraphQLApi, Properties: { Name: jobs } }\n"
         let first = try run(["-", "--name", "WebStack", "--out", out], input: yaml)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.isEmpty)
         #expect(first.stderr == """
             import: 0 typed resource(s), 1 untyped, written to \(out)
-              note: Resources.Fn: AWS::Lambda::Function has no generated type; written as ResourceDeclaration
+              note: Resources.Api: AWS::AppSync::GraphQLApi has no generated type; written as ResourceDeclaration
 
             """)
         let written = try String(contentsOfFile: out, encoding: .utf8)

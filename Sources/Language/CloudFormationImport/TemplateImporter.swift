@@ -548,6 +548,10 @@ public struct TemplateImporter {
         switch value {
         case .string, .int, .bool: SwiftSource.value(value, indent: indent)
         case .double(let number) where number.isFinite: SwiftSource.value(value, indent: indent)
+        // The common output values read best as the DSL writes them.
+        case .fn(.ref(let name)): "Expr<String>.ref(\(SwiftSource.literal(name)))"
+        case .fn(.getAtt(let resource, let attribute)): "Expr<String>.getAtt(\(SwiftSource.literal(resource)), \(SwiftSource.literal(attribute)))"
+        case .fn(.sub(let text, nil)): "Expr<String>.sub(" + SwiftSource.string(text, indent: indent) + ")"
         default: SwiftSource.value(value, indent: indent) + " as Value"
         }
     }

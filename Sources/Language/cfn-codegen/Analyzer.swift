@@ -39,7 +39,9 @@ struct Analyzer {
         let parts = typeName.components(separatedBy: "::")
         guard parts.count == 3 else { throw GeneratorError("\(schemaFile): unexpected type name \(typeName)") }
         self.typeName = typeName
-        self.namespace = parts[1]
+        // `AWS::CloudFormation::*` would make an enum named like the CloudFormation module, and module-qualified
+        // names (`CloudFormation.Tag`) would stop resolving wherever CloudFormationResources is imported.
+        self.namespace = parts[1] == "CloudFormation" ? "AWSCloudFormation" : parts[1]
         self.resourceName = parts[2]
         self.definitions = schema["definitions"] as? JSON ?? [:]
     }
