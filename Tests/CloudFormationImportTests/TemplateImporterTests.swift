@@ -156,6 +156,9 @@ import Testing
         #expect(TemplateImporter.typeName(forFile: "templates/my-stack.yaml") == "MyStack")
         #expect(TemplateImporter.typeName(forFile: "3tier_app.template.json") == "Template3tierApp")
         #expect(TemplateImporter.typeName(forFile: "...") == "ImportedTemplate")
+        #expect(TemplateImporter.typeName(forFile: "lambda.yaml") == "LambdaStack")
+        #expect(TemplateImporter.typeName(forFile: "template.json") == "TemplateStack")
+        #expect(!TemplateImporter.isValidTypeName("EC2") && !TemplateImporter.isValidTypeName("Value"))
         #expect(TemplateImporter.isValidTypeName("WebStack") && TemplateImporter.isValidTypeName("_x1"))
         #expect(!TemplateImporter.isValidTypeName("1x") && !TemplateImporter.isValidTypeName("web-stack") && !TemplateImporter.isValidTypeName("Template"))
     }

@@ -82,6 +82,10 @@ import TestSupport
         #expect(badName.status == 64)
         #expect(badName.stderr.contains("--name web-stack is not a Swift type name"), "\(badName.stderr)")
 
+        let shadowing = try run(["x.yaml", "--name", "Lambda"])
+        #expect(shadowing.status == 64)
+        #expect(shadowing.stderr.contains("--name Lambda would hide the DSL's own Lambda in the source; choose another, e.g. --name LambdaStack"), "\(shadowing.stderr)")
+
         let buildspec = try run(["-"], input: "version: 0.2\nphases:\n  build:\n    commands: [make]\n")
         #expect(buildspec.status == 1)
         #expect(buildspec.stderr == "error: -: not a CloudFormation template: no Resources section (top-level keys: version, phases)\n")

@@ -31,6 +31,9 @@ struct Import: ParsableCommand {
 
     func validate() throws {
         if let name, !TemplateImporter.isValidTypeName(name) {
+            if TemplateImporter.reservedNames.contains(name) {
+                throw ValidationError("--name \(name) would hide the DSL's own \(name) in the source; choose another, e.g. --name \(name)Stack")
+            }
             throw ValidationError("--name \(name) is not a Swift type name: use letters, digits and _, starting with a letter (e.g. --name WebStack)")
         }
         if let out, !force, FileManager.default.fileExists(atPath: out) {

@@ -42,7 +42,21 @@ public struct TemplateImporter {
         self.origin = origin
     }
 
-    /// A Swift type name from a file name: `my-stack.yaml` gives `MyStack`.
+    /// Names the source uses or the modules declare, which the enum must not shadow: the resource namespaces
+    /// (`Lambda` would hide `Lambda.Function`) and the DSL's own types.
+    public static let reservedNames: Set<String> = {
+        var names: Set<String> = [
+            "Template", "Value", "Object", "Parameter", "Condition", "Output", "Mapping", "Rule", "Tag", "Expr", "Resource",
+            "ResourceDeclaration", "ForEachLoop", "Intrinsic", "Transform", "Type", "Self", "Any", "Protocol", "String", "Int",
+            "Double", "Bool", "Array", "Dictionary", "CloudFormation", "CloudFormationResources",
+        ]
+        for shape in TypedResourceCatalog.resources.values {
+            if let namespace = shape.swiftType.split(separator: ".").first { names.insert(String(namespace)) }
+        }
+        return names
+    }()
+
+    /// A Swift type name from a file name: `my-stack.yaml` gives `MyStack`, `lambda.yaml` `LambdaStack`.
     public static func typeName(forFile file: String) -> String {
         var base = Substring(file.split(separator: "/").last ?? "")
         if let dot = base.firstIndex(of: ".") { base = base[..<dot] }
@@ -50,6 +64,7 @@ public struct TemplateImporter {
         var name = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         if name.isEmpty { name = "ImportedTemplate" }
         if name.first?.isNumber == true { name = "Template" + name }
+        if reservedNames.contains(name) { name += "Stack" }
         return name
     }
 
@@ -57,7 +72,7 @@ public struct TemplateImporter {
     public static func isValidTypeName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
         let valid = name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) }
-        return valid && !["Type", "Self", "Any", "Protocol", "Template", "Value", "Object"].contains(name)
+        return valid && !reservedNames.contains(name)
     }
 
     /// Writes the source for `template`, a value as `TemplateYAML.read` gives it.
