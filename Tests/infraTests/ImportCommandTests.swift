@@ -4,31 +4,8 @@ import TestSupport
 
 /// `infra import` run as a user runs it: files, standard input, --out, and every refusal with its exit code.
 @Suite struct ImportCommandTests {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func run(_ arguments: [String], input: String? = nil) throws -> Run {
-        let executable = try #require(SynthCommandTests.infra, "infra is not built next to the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["import"] + arguments
-        let out = Pipe(), err = Pipe(), stdin = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String], input: String? = nil) throws -> InfraRun {
+        try runInfra(["import"] + arguments, input: input)
     }
 
     func temporaryDirectory() throws -> URL {

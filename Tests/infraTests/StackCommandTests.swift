@@ -8,12 +8,6 @@ import TestSupport
 struct StackCommandTests {
     static let moto: Result<MotoServer, any Error> = Result { try MotoServer() }
 
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// A clean environment: no real home, no instance metadata, nothing inherited that points at AWS.
     static func environment(_ extra: [String: String], home: URL) -> [String: String] {
         var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.path,
@@ -22,22 +16,8 @@ struct StackCommandTests {
         return environment
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> Run {
-        let executable = try #require(SynthCommandTests.infra, "infra is not built next to the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = Self.environment(environment, home: directory)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws -> InfraRun {
+        try runInfra(arguments, environment: Self.environment(environment, home: directory), in: directory)
     }
 
     func directory() throws -> URL {
