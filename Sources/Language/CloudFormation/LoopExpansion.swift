@@ -9,6 +9,10 @@
 enum LoopExpansion {
     /// Stands for an item not known before deployment.
     static let wildcard = "\u{2217}"
+    private static let wildcardScalar: Unicode.Scalar = "\u{2217}"
+
+    /// Whether `name` was made from a deploy-time item (a scalar scan: validation asks this of every id).
+    static func hasWildcard(_ name: String) -> Bool { name.unicodeScalars.contains(wildcardScalar) }
 
     /// The entries `entry` stands for: itself when it is not a loop (or a malformed one, which `checkLanguage`
     /// reports), otherwise each body entry per item, nested loops expanded too.
@@ -40,8 +44,8 @@ enum LoopExpansion {
 
     /// True when `name`, which may hold wildcards, can be one of `ids`, which may hold them too.
     static func matches(_ name: String, in ids: Set<String>) -> Bool {
-        if ids.contains(name) || name.contains(wildcard) { return true }
-        return ids.contains { $0.contains(wildcard) && glob($0, matches: name) }
+        if ids.contains(name) || hasWildcard(name) { return true }
+        return ids.contains { hasWildcard($0) && glob($0, matches: name) }
     }
 
     private static func glob(_ pattern: String, matches name: String) -> Bool {

@@ -111,7 +111,7 @@ private struct Sections {
         var issues: [TemplateIssue] = []
         func checkSyntax(_ id: String, section: String) {
             // An id made from a collection known only at deploy time: its fixed parts are checked by CloudFormation then.
-            if id.contains(LoopExpansion.wildcard) { return }
+            if LoopExpansion.hasWildcard(id) { return }
             let valid = !id.isEmpty && id.count <= TemplateQuota.maxLogicalIdLength
                 && id.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
             if !valid {
