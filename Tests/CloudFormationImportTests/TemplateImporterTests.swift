@@ -62,6 +62,12 @@ import Testing
         #expect(result.source.contains("        Template(version: nil) {\n"))
     }
 
+    @Test func customResourcesAreDeclarationsWithoutANote() throws {
+        let result = try source("Resources:\n  Ami: { Type: Custom::LatestAmi, Properties: { ServiceToken: !GetAtt Fn.Arn } }\n")
+        #expect(result.notes.isEmpty && result.rawResources == 1)
+        #expect(result.source.contains("// A custom resource: its properties are its provider's own."))
+    }
+
     @Test func whatTheTypedFieldsCannotHoldIsOverridden() throws {
         let result = try source("""
             Conditions:

@@ -425,17 +425,24 @@ public struct TemplateImporter {
                 typed += 1
                 return typedLines
             }
-        } else {
+        } else if !Self.isCustom(type) {
             notes.append("Resources.\(logicalId): \(type) has no generated type; written as ResourceDeclaration")
         }
         raw += 1
         var arguments = [SwiftSource.literal(logicalId), "type: " + SwiftSource.literal(type)]
         if !properties.isEmpty { arguments.append("properties: " + SwiftSource.dictionary(properties, indent: inner)) }
         if let options { arguments.append(options) }
-        let comment = TypedResourceCatalog.resources[type] == nil
+        let comment = Self.isCustom(type)
+            ? "A custom resource: its properties are its provider's own."
+            : TypedResourceCatalog.resources[type] == nil
             ? "\(type) has no generated type in CloudFormationResources yet: its properties are untyped."
             : "\(type) is written untyped: the properties do not fit the generated initialiser (see the notes of `infra import`)."
         return [indent + "// " + comment, indent + arguments.call("ResourceDeclaration", indent: indent)]
+    }
+
+    /// `Custom::Name` and `AWS::CloudFormation::CustomResource`: a provider's own properties, never generated.
+    static func isCustom(_ type: String) -> Bool {
+        type.hasPrefix("Custom::") || type == "AWS::CloudFormation::CustomResource"
     }
 
     /// The typed form, `SQS.Queue("Jobs", delaySeconds: 5)`, with `.overriding` for what does not fit; nil when
