@@ -3,6 +3,15 @@ scripts/import-corpus.py: cfn-lint's decoded values as plain Python, and the fir
 """
 import datetime
 
+# Corpus files CloudFormation itself would refuse, or that are not one template: reading them must fail, with this
+# reason (scripts/roundtrip-corpus.py), and so must importing them (scripts/import-corpus.py).
+REFUSED_BY_CLOUDFORMATION = {
+    "aws_services_ServiceCatalog_Portfolio.yaml": "duplicate key 'Key'",
+    "aws_solutions_CloudFrontCustomOriginLambda@Edge_CloudFront.yaml": "duplicate key 'EC2InstanceSGID'",
+    "community_services_EKS_EC2_manifest.yml": "multi-document streams are not supported",  # a Kubernetes manifest
+    "community_codestar_python-webservice-lambda_template.yml": "!If expects a string argument",  # Fn::If needs a condition name
+}
+
 
 def plain(value):
     """cfn-lint's node types as plain Python values, dates as CloudFormation reads them."""

@@ -5,7 +5,7 @@ cfn-lint's decoder (cfnlint.decode.decode_str), the way `infra diff` reads a dep
 usage: roundtrip-corpus.py CFN-ROUNDTRIP-BINARY
 
 Prints the counts (read, equal, unreadable with the reason, grouped) and exits 1 on any inequality, on a
-crash, or on a template that cannot be read for a reason not listed in EXPECTED_UNREADABLE below.
+crash, or on a template that cannot be read for a reason not listed in EXPECTED_UNREADABLE (cfncompare.REFUSED_BY_CLOUDFORMATION).
 Two spellings that CloudFormation reads the same but cfn-lint's decoder keeps apart are normalised: a plain
 `2010-09-09` (a date to PyYAML, text to CloudFormation and to our reader) compares as its text, and the
 long form `Fn::GetAtt: Resource.Attribute` compares as `[Resource, Attribute]`, which `!GetAtt` decodes to.
@@ -18,18 +18,12 @@ import time
 
 from cfnlint.decode import decode_str
 
-from cfncompare import first_difference, plain
+from cfncompare import REFUSED_BY_CLOUDFORMATION, first_difference, plain
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "Tests" / "Fixtures" / "cfn-templates"
 
-# Templates CloudFormation itself would refuse, or that are not one template: reading them must fail, with this reason.
-EXPECTED_UNREADABLE = {
-    "aws_services_ServiceCatalog_Portfolio.yaml": "duplicate key 'Key'",
-    "aws_solutions_CloudFrontCustomOriginLambda@Edge_CloudFront.yaml": "duplicate key 'EC2InstanceSGID'",
-    "community_services_EKS_EC2_manifest.yml": "multi-document streams are not supported",  # a Kubernetes manifest
-    "community_codestar_python-webservice-lambda_template.yml": "!If expects a string argument",  # Fn::If needs a condition name
-}
+EXPECTED_UNREADABLE = REFUSED_BY_CLOUDFORMATION
 
 
 def main() -> int:

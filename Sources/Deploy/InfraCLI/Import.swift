@@ -50,7 +50,7 @@ struct Import: ParsableCommand {
                 text = try String(contentsOfFile: template, encoding: .utf8)
             }
         } catch {
-            fail("cannot read \(template): \((error as NSError).localizedDescription)")
+            throw failure("cannot read \(template): \((error as NSError).localizedDescription)")
         }
         let origin = template == "-" ? "standard input" : (template.split(separator: "/").last.map(String.init) ?? template)
         var importer = TemplateImporter(name: name ?? TemplateImporter.typeName(forFile: template == "-" ? "Imported" : template), origin: origin)
@@ -58,13 +58,13 @@ struct Import: ParsableCommand {
         do {
             result = try importer.source(for: try TemplateYAML.read(text))
         } catch {
-            fail("\(template): \(error)")
+            throw failure("\(template): \(error)")
         }
         if let out {
             do {
                 try GeneratedFile.write(result.source, to: out)
             } catch {
-                fail("\(error)")
+                throw failure("\(error)")
             }
         } else {
             print(result.source, terminator: "")
@@ -75,8 +75,9 @@ struct Import: ParsableCommand {
         FileHandle.standardError.write(Data((report + "\n").utf8))
     }
 
-    private func fail(_ message: String) -> Never {
+    /// Prints the error as the other commands do and gives the exit code to throw.
+    private func failure(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        Foundation.exit(1)
+        return ExitCode(1)
     }
 }

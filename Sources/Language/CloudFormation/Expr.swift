@@ -200,4 +200,13 @@ extension Object.Entry {
     ) -> Object.Entry {
         Object.Entry("Fn::ForEach::\(loop)", .list([.string(identifier), collection.cfnValue, .object(body)]))
     }
+
+    /// The parts of a `Fn::ForEach::loop` entry, the inverse of `forEach(_:identifier:in:_:)`; nil when the key
+    /// is not a loop or its value is not `[identifier, collection, {body}]`.
+    public var forEachParts: (loop: String, identifier: String, collection: Value, body: Object)? {
+        guard key.hasPrefix("Fn::ForEach::"), case .list(let parts) = value, parts.count == 3,
+            case .string(let identifier) = parts[0], case .object(let body) = parts[2]
+        else { return nil }
+        return (String(key.dropFirst("Fn::ForEach::".count)), identifier, parts[1], body)
+    }
 }

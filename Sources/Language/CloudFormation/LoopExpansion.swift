@@ -17,11 +17,9 @@ enum LoopExpansion {
     /// The entries `entry` stands for: itself when it is not a loop (or a malformed one, which `checkLanguage`
     /// reports), otherwise each body entry per item, nested loops expanded too.
     static func expand(_ entry: Object.Entry) -> [Object.Entry] {
-        guard entry.key.hasPrefix("Fn::ForEach::"), case .list(let parts) = entry.value, parts.count == 3,
-            case .string(let identifier) = parts[0], !identifier.isEmpty, case .object(let body) = parts[2]
-        else { return [entry] }
+        guard let (_, identifier, collection, body) = entry.forEachParts, !identifier.isEmpty else { return [entry] }
         var items: [String] = []
-        if case .list(let values) = parts[1] {
+        if case .list(let values) = collection {
             for value in values {
                 switch value {
                 case .string(let text): items.append(text)

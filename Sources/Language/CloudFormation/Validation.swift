@@ -479,8 +479,7 @@ extension Template {
         func keysUse(_ identifier: String, _ body: Object) -> Bool {
             body.entries.contains { entry in
                 if entry.key.contains("${\(identifier)}") || entry.key.contains("&{\(identifier)}") { return true }
-                guard entry.key.hasPrefix("Fn::ForEach::"), case .list(let parts) = entry.value, parts.count == 3,
-                    case .object(let inner) = parts[2] else { return false }
+                guard let inner = entry.forEachParts?.body else { return false }
                 return keysUse(identifier, inner)
             }
         }
@@ -497,14 +496,13 @@ extension Template {
                         if entry.key.count == "Fn::ForEach::".count {
                             issues.append(TemplateIssue(path: here, message: "Fn::ForEach needs a loop name after 'Fn::ForEach::'.", fix: "name the loop, e.g. Fn::ForEach::Topics."))
                         }
-                        guard case .list(let parts) = entry.value, parts.count == 3,
-                              case .string(let identifier) = parts[0], !identifier.isEmpty, case .object = parts[2] else {
+                        guard let (_, identifier, _, body) = entry.forEachParts, !identifier.isEmpty else {
                             issues.append(TemplateIssue(
                                 path: here, message: "Fn::ForEach takes [Identifier, Collection, {OutputKey: OutputValue}].",
                                 fix: "write it as [Name, [a, b], {'Topic${Name}': {...}}]."))
                             continue
                         }
-                        if case .object(let body) = parts[2], !keysUse(identifier, body) {
+                        if !keysUse(identifier, body) {
                             issues.append(TemplateIssue(
                                 path: here + "/2",
                                 message: "the keys of Fn::ForEach's output do not use its identifier ${\(identifier)} (or &{\(identifier)}), so every iteration writes the same key.",

@@ -296,15 +296,14 @@ public struct TemplateImporter {
 
     /// `Fn::ForEach::Name: [identifier, collection, body]` among resources, conditions or outputs.
     private func forEach(_ entry: Object.Entry, section: String, indent: String) throws(ImportError) -> String? {
-        let prefix = "Fn::ForEach::"
-        guard entry.key.hasPrefix(prefix) else { return nil }
-        guard case .list(let parts) = entry.value, parts.count == 3, case .string(let identifier) = parts[0], case .object(let body) = parts[2] else {
+        guard entry.key.hasPrefix("Fn::ForEach::") else { return nil }
+        guard let (loop, identifier, collection, body) = entry.forEachParts else {
             throw ImportError(entry.key, "expected [identifier, collection, {body}]")
         }
         let inner = indent + "    "
         return indent + [
-            section, SwiftSource.literal(String(entry.key.dropFirst(prefix.count))), "identifier: " + SwiftSource.literal(identifier),
-            "in: " + Self.generic(parts[1], indent: inner), SwiftSource.dictionary(body, indent: inner),
+            section, SwiftSource.literal(loop), "identifier: " + SwiftSource.literal(identifier),
+            "in: " + Self.generic(collection, indent: inner), SwiftSource.dictionary(body, indent: inner),
         ].call("ForEachLoop", indent: indent)
     }
 
