@@ -37,8 +37,9 @@ way and EC2's way instead, so the glue between them is tested too:
    important"; .../provisioners/shell: environment_vars are "injected prior to the execute_command",
    whose default is `chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}`). Then the instance is shut down, as amazon-ebs stops it before the snapshot; the root
    file system is the "AMI".
-3. Boot. Two instances of the AMI (server, worker; each its own overlay and network namespace, so the
-   AMI itself stays as baked) boot with systemd, which starts the units as written (User=, sandboxing,
+3. Boot. Two instances of the AMI (server, worker; each its own overlay, so the AMI itself stays as
+   baked, and its own network namespace, addressed and routed before systemd starts, as EC2 attaches
+   the interface at launch and cloud-init runs UserData only once the network is up) boot with systemd, which starts the units as written (User=, sandboxing,
    EnvironmentFile=). IMDSv2 answers on 169.254.169.254:80 (a token is required; instance id, region,
    user data, instance-profile credentials per instance), moto plays S3, SQS and DynamoDB with the
    imagery-local stack, and a loopback CloudFormation records SignalResource calls after checking
@@ -243,25 +244,37 @@ class Instance:
         self.log_path = os.path.join(WORK, f"{name}.console.log")
         # Unique on the host: nspawn keeps a folder per machine name under /run/systemd/nspawn/.
         self.machine = f"bake{os.getpid()}-{name}"
-        links_before = set(list_links())
+        self.network = self._attach_network()
         arguments = ["systemd-nspawn", "--quiet", "--directory", image, "--boot", "--register=no", "--keep-unit",
-                     f"--machine={self.machine}", f"--hostname=ip-10-99-{index}-2", "--console=pipe", "--network-veth"]
+                     f"--machine={self.machine}", f"--hostname=ip-10-99-{index}-2", "--console=pipe",
+                     f"--network-namespace-path=/run/netns/{self.network}"]
         if volatile:
             arguments.append("--volatile=overlay")
         arguments += [f"--bind-ro={b}" for b in binds]
         arguments += list(boot_arguments)
         env = dict(os.environ, **(environment or {}))
         self.log = open(self.log_path, "w")
+        self.started = time.monotonic()
         self.process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
                                         env=env, start_new_session=True)
         self.leader = self._wait_for_leader()
-        link = self._wait_for_new_link(links_before)
+
+    def _attach_network(self):
+        """The instance's network, in place before it boots, as an EC2 instance's interface is at launch.
+
+        A network namespace with host0 at 10.99.N.2 and a default route through its veth peer, which is
+        10.99.N.1 in this namespace. Configured before systemd starts, so UserData never runs ahead of it.
+        """
+        namespace, link = self.machine, f"ve-bake-{self.index}"
+        subprocess.run(["ip", "netns", "delete", namespace], capture_output=True)
+        run(["ip", "netns", "add", namespace])
+        run(["ip", "link", "add", link, "type", "veth", "peer", "name", "host0", "netns", namespace])
         run(["ip", "addr", "add", f"{self.gateway}/24", "dev", link])
         run(["ip", "link", "set", link, "up"])
-        self._in_netns_wait("host0")
-        for command in (["ip", "addr", "add", f"{self.address}/24", "dev", "host0"], ["ip", "link", "set", "host0", "up"],
-                        ["ip", "route", "add", "default", "via", self.gateway]):
-            run(["nsenter", "-t", str(self.leader), "-n", "--"] + command)
+        for command in (["addr", "add", f"{self.address}/24", "dev", "host0"], ["link", "set", "host0", "up"],
+                        ["link", "set", "lo", "up"], ["route", "add", "default", "via", self.gateway]):
+            run(["ip", "-n", namespace] + command)
+        return namespace
 
     def _wait_for_leader(self):
         deadline = time.monotonic() + 30
@@ -281,25 +294,6 @@ class Instance:
                 pass
             time.sleep(0.05)
         fail(f"{self.name}: systemd-nspawn started no container within 30 s")
-
-    def _wait_for_new_link(self, before):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            new = [link for link in list_links() if link not in before and link.startswith("ve-")]
-            if new:
-                return new[0]
-            time.sleep(0.05)
-        fail(f"{self.name}: no veth link appeared")
-
-    def _in_netns_wait(self, link):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            result = subprocess.run(["nsenter", "-t", str(self.leader), "-n", "--", "ip", "link", "show", link],
-                                    capture_output=True)
-            if result.returncode == 0:
-                return
-            time.sleep(0.05)
-        fail(f"{self.name}: {link} did not appear in the container")
 
     def execute(self, command, check=True):
         """A command inside the running instance (its mounts, PIDs and network), as root."""
@@ -348,16 +342,12 @@ class Instance:
                 pass
             self.process.wait(timeout=10)
         self.log.close()
+        subprocess.run(["ip", "netns", "delete", self.network], capture_output=True)
         # nspawn leaves this folder behind when /run is not a tmpfs (it is on the root disk here).
         try:
             os.rmdir(f"/run/systemd/nspawn/propagate/{self.machine}")
         except OSError:
             pass
-
-
-def list_links():
-    output = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
-    return [line.split(":")[1].strip().split("@")[0] for line in output.splitlines() if ":" in line]
 
 
 # --- 2. The bake: Packer's provisioners over SSH ---------------------------------------------------------
@@ -910,11 +900,12 @@ def launch_template_user_data(logical_id):
 USER_DATA_RUNNER = """#!/bin/bash
 set -u
 for attempt in $(seq 1 100); do
-  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token) && break
+  token=$(curl -fsS --connect-timeout 2 --max-time 10 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \\
+    http://169.254.169.254/latest/api/token) && break
   sleep 0.2
 done
 install -d -m 0700 /var/lib/cloud/instance/scripts
-curl -fsS -H "X-aws-ec2-metadata-token: $token" -o /var/lib/cloud/instance/scripts/part-001 \\
+curl -fsS --connect-timeout 2 --max-time 10 -H "X-aws-ec2-metadata-token: $token" -o /var/lib/cloud/instance/scripts/part-001 \\
   http://169.254.169.254/latest/user-data
 chmod 0700 /var/lib/cloud/instance/scripts/part-001
 /var/lib/cloud/instance/scripts/part-001
@@ -990,6 +981,37 @@ def wait_until(what, timeout, check, interval=0.25):
         fail(str(error))
 
 
+def wait_for_user_data(instances, user_data_status, timeout):
+    """Waits for every instance's UserData at once; a timeout shows what each unfinished one is doing.
+
+    CI keeps only the tail of the output, so the state of the instances that did not finish is part of
+    the failure message itself: its boot jobs, processes, network and the user data's journal.
+    """
+    deadline = time.monotonic() + timeout
+    pending = list(instances)
+    while pending and time.monotonic() < deadline:
+        pending = [i for i in pending if not user_data_status(i)]
+        if pending:
+            time.sleep(0.25)
+    if not pending:
+        return
+    reports = []
+    for instance in pending:
+        def inside(*command):
+            result = instance.execute(list(command), check=False)
+            return (result.stdout + result.stderr).strip()
+        reports.append("\n".join([
+            f"=== {instance.name} ({instance.address}), booted {time.monotonic() - instance.started:.0f} s ago ===",
+            "jobs: " + (inside("systemctl", "list-jobs", "--no-pager", "--no-legend") or "none"),
+            "processes:\n" + inside("ps", "-eo", "pid,etimes,args", "--forest"),
+            "network: " + " | ".join(
+                subprocess.run(["ip", "-n", instance.network, "-4", "-o"] + what, capture_output=True, text=True).stdout.strip()
+                for what in (["addr", "show", "host0"], ["route"])),
+            "user data journal:\n" + instance.journal("bake-test-user-data.service", 15)]))
+    fail(f"timed out after {timeout} s waiting for UserData to finish on "
+         + ", ".join(i.name for i in pending) + "\n" + "\n".join(reports))
+
+
 def process_one_image(server_address):
     base = f"http://{server_address}:8080"
 
@@ -1059,8 +1081,7 @@ def boot_and_process(image, moto, moto_port):
             result = instance.execute(["cat", "/run/bake-test-user-data.status"], check=False)
             return result.stdout.strip() if result.returncode == 0 else None
 
-        for instance in instances:
-            wait_until(f"UserData to finish on {instance.name}", 60, lambda i=instance: user_data_status(i))
+        wait_for_user_data(instances, user_data_status, timeout=120)
         for name in ("server", "worker"):
             status = user_data_status(by_name[name])
             if status != "0":
