@@ -310,7 +310,9 @@ class Instance:
             if state in ("running", "degraded"):
                 return state
             time.sleep(0.2)
-        fail(f"{self.name} did not finish booting in {timeout} s (state {state!r})")
+        jobs = self.execute(["systemctl", "list-jobs", "--no-pager"], check=False)
+        fail(f"{self.name} did not finish booting in {timeout} s (state {state!r}); waiting jobs:\n"
+             f"{(jobs.stdout + jobs.stderr).strip()}\n{self.journal(lines=20)}")
 
     def journal(self, unit=None, lines=60):
         command = ["journalctl", "--no-pager", "-o", "short-monotonic", "-n", str(lines)]
