@@ -89,6 +89,44 @@ import Testing
         #expect(result.source.contains(#"// ProvisionedThroughput is not the structure the schema describes."#))
     }
 
+    @Test func conditionsAndRulesUseTheTypedHelpers() throws {
+        let result = try source("""
+            Parameters:
+              Env: { Type: String }
+              Subnets: { Type: List<AWS::EC2::Subnet::Id> }
+            Rules:
+              ProdOnly:
+                RuleCondition: !Equals [!Ref Env, prod]
+                Assertions:
+                  - Assert: !Contains [[a, b], !Ref Env]
+                    AssertDescription: one of a, b
+                  - Assert: !EachMemberEquals [!Ref Subnets, x]
+                  - Assert: !Or [!Equals [!Ref Env, a], !Contains [!RefAll AWS::EC2::VPC::Id, !Ref Env], !Or [!Equals [!Ref Env, b]]]
+            Conditions:
+              IsProd: !Equals [!Ref Env, prod]
+              Both: !And [!Condition IsProd, !Not [!Equals [!Ref Env, ""]]]
+              One: !Or [!Condition IsProd]
+            Resources:
+              Topic: { Type: AWS::SNS::Topic }
+            """)
+        let text = result.source
+        #expect(text.contains(#"Condition("IsProd", .equals(Expr<String>.ref("Env"), "prod"))"#), "\(text)")
+        #expect(text.contains(#".and(.condition("IsProd"), .not(.equals(Expr<String>.ref("Env"), "")))"#), "\(text)")
+        // One part is not what `.or` gives back (CloudFormation wants 2 to 10): it stays exact.
+        #expect(text.contains(#"Condition("One", .init(raw: .fn(.or([.fn(.condition("IsProd"))]))))"#), "\(text)")
+        #expect(text.contains(#"when: .equals(Expr<String>.ref("Env"), "prod")"#), "\(text)")
+        #expect(text.contains(#".init(.contains(["a", "b"], .ref("Env")), "one of a, b")"#), "\(text)")
+        #expect(text.contains(#".init(.eachMemberEquals(.ref("Subnets"), "x"))"#), "\(text)")
+        // A part the helpers do not spell stays raw inside the typed whole.
+        #expect(text.contains("""
+                                    .or(
+                                        .equals(Expr<String>.ref("Env"), "a"),
+                                        .contains(.refAll(.init(rawValue: "AWS::EC2::VPC::Id")), .ref("Env")),
+                                        .init(raw: .fn(.or([.fn(.equals(.fn(.ref("Env")), "b"))])))
+                                    )
+            """), "\(text)")
+    }
+
     @Test func missingRequiredPropertyFallsBackToADeclaration() throws {
         let result = try source("""
             Resources:

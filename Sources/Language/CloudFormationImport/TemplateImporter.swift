@@ -183,6 +183,10 @@ public struct TemplateImporter {
 
     // MARK: - Parameters
 
+    private static func parameterType(_ name: String) -> String {
+        parameterTypes[name] ?? ".init(rawValue: \(SwiftSource.literal(name)))"
+    }
+
     private static let parameterTypes: [String: String] = [
         "String": ".string", "Number": ".number", "CommaDelimitedList": ".commaDelimitedList", "AWS::EC2::Image::Id": ".ec2ImageId",
         "AWS::EC2::KeyPair::KeyName": ".ec2KeyPairName", "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>": ".ssmImageId",
@@ -198,7 +202,7 @@ public struct TemplateImporter {
             var type = "String"
             if case .string(let name)? = attributes["Type"] {
                 type = name
-                if name != "String" { arguments.append("type: " + (Self.parameterTypes[name] ?? ".init(rawValue: \(SwiftSource.literal(name)))")) }
+                if name != "String" { arguments.append("type: " + Self.parameterType(name)) }
             } else if let other = attributes["Type"] {
                 rest.set("Type", other)
             } else {
@@ -249,7 +253,7 @@ public struct TemplateImporter {
             let inner = indent + "    "
             var arguments = [SwiftSource.literal(entry.key)]
             if let condition = rule["RuleCondition"] {
-                arguments.append("when: " + ["raw: " + SwiftSource.value(condition, indent: inner + "    ")].call("RuleExpression", indent: inner))
+                arguments.append("when: " + boolean(condition, in: .rule, indent: inner))
             }
             var items: [String] = []
             for (index, assertion) in assertions.enumerated() {
@@ -260,7 +264,7 @@ public struct TemplateImporter {
                     throw ImportError("\(path).Assertions[\(index)]", "unknown key \(key): an assertion has Assert and AssertDescription")
                 }
                 let item = inner + "    "
-                var parts = [["raw: " + SwiftSource.value(assert, indent: item + "        ")].call("RuleExpression", indent: item + "    ")]
+                var parts = [boolean(assert, in: .rule, indent: item + "    ")]
                 if case .string(let text)? = object["AssertDescription"] {
                     parts.append(SwiftSource.string(text, indent: item + "    "))
                 } else if object["AssertDescription"] != nil {
@@ -288,10 +292,58 @@ public struct TemplateImporter {
                 lines.append(loop)
                 continue
             }
-            let expression = ["raw: " + SwiftSource.value(entry.value, indent: indent + "        ")].call(".init", indent: indent + "    ")
+            let expression = boolean(entry.value, in: .condition, indent: indent + "    ")
             lines.append(indent + [SwiftSource.literal(entry.key), expression].call("Condition", indent: indent))
         }
         return lines
+    }
+
+    /// Where a true-or-false function stands: a `Condition` (ConditionExpression) or a rule (RuleExpression).
+    private enum BooleanContext { case condition, rule }
+
+    /// A condition or rule function in the DSL's typed form, e.g. `.not(.equals(Expr<String>.ref("Env"), ""))`.
+    ///
+    /// Only the spellings the typed helpers give back exactly: `And`/`Or` with 2 to 10 parts (the rule
+    /// helpers regroup other counts), `Condition` outside rules, `Contains`/`EachMember*` on written lists
+    /// and references. Anything else, and any part of it, stays exact through `.init(raw:)`.
+    private func boolean(_ value: Value, in context: BooleanContext, indent: String) -> String {
+        let inner = indent + "    "
+        switch value {
+        case .fn(.equals(let lhs, let rhs)):
+            return [Self.generic(lhs, indent: inner), Self.generic(rhs, indent: inner)].call(".equals", indent: indent)
+        case .fn(.not(let operand)):
+            return [boolean(operand, in: context, indent: inner)].call(".not", indent: indent)
+        case .fn(.and(let parts)) where (2...10).contains(parts.count):
+            return parts.map { boolean($0, in: context, indent: inner) }.call(".and", indent: indent)
+        case .fn(.or(let parts)) where (2...10).contains(parts.count):
+            return parts.map { boolean($0, in: context, indent: inner) }.call(".or", indent: indent)
+        case .fn(.condition(let name)) where context == .condition:
+            return ".condition(\(SwiftSource.literal(name)))"
+        case .fn(.contains(let list, let member)) where context == .rule:
+            return [stringList(list, indent: inner), expr(member, kind: .string, indent: inner)].call(".contains", indent: indent)
+        case .fn(.eachMemberEquals(let list, let member)) where context == .rule:
+            return [stringList(list, indent: inner), expr(member, kind: .string, indent: inner)].call(".eachMemberEquals", indent: indent)
+        case .fn(.eachMemberIn(let list, let allowed)) where context == .rule:
+            return [stringList(list, indent: inner), stringList(allowed, indent: inner)].call(".eachMemberIn", indent: indent)
+        default:
+            break
+        }
+        return raw(value, indent: indent)
+    }
+
+    /// A list argument of a rule function: a `[Expr<String>]` literal where the template writes the list
+    /// (Fn::Contains takes one), `.ref` for a list parameter, `.refAll`/`.valueOfAll`, and
+    /// `.init(raw:)` for anything else (`Fn::ValueOf` of a list parameter). EachMember* take no written list: theirs is an `Expr` either way.
+    private func stringList(_ value: Value, indent: String) -> String {
+        switch value {
+        case .list(let items):
+            SwiftSource.bracketed(items.map { expr($0, kind: .string, indent: indent + "    ") }.map { item in { _ in item } },
+                                  empty: "[]", indent: indent)
+        case .fn(.ref(let name)): ".ref(\(SwiftSource.literal(name)))"
+        case .fn(.refAll(let type)): ".refAll(\(Self.parameterType(type)))"
+        case .fn(.valueOfAll(let type, let attribute)): ".valueOfAll(\(Self.parameterType(type)), \(SwiftSource.literal(attribute)))"
+        default: raw(value, indent: indent)
+        }
     }
 
     /// `Fn::ForEach::Name: [identifier, collection, body]` among resources, conditions or outputs.
