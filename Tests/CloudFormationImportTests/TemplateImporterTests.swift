@@ -42,6 +42,37 @@ import Testing
         #expect(result.source.contains("public enum Stack {\n    public static var template: Template {\n        Template {"))
     }
 
+    @Test func intrinsicsAreWrittenWithTheExprHelpers() throws {
+        let result = try source("""
+            Resources:
+              Subnet:
+                Type: AWS::EC2::Subnet
+                Properties:
+                  VpcId: !Join ["", [vpc-, !Ref Suffix]]
+                  CidrBlock: !Sub ["${Base}.0.0/24", { Base: !FindInMap [Net, !Ref "AWS::Region", Base] }]
+                  AvailabilityZone: !Select [1, !GetAZs { Ref: "AWS::Region" }]
+                  Ipv6CidrBlock: !Sub ["${Z}${A}", { Z: z, A: a }]
+            Outputs:
+              Zones: { Value: !Join [",", !GetAZs ""] }
+              First: { Value: !Select [0, !Split [",", !Ref Names]] }
+              Either: { Value: !If [IsProd, !Ref Subnet, none] }
+            """)
+        let text = result.source
+        #expect(text.contains(#"vpcId: .join("", ["vpc-", Expr<String>.ref("Suffix")])"#), "\(text)")
+        #expect(text.contains("""
+                            cidrBlock: .sub(
+                                "${Base}.0.0/24",
+                                ["Base": Expr<String>.findInMap("Net", Expr<String>.ref("AWS::Region"), "Base")]
+                            ),
+            """), "\(text)")
+        #expect(text.contains(#"availabilityZone: .select(1, Expr<[Expr<String>]>.getAZs(Expr<String>.ref("AWS::Region")))"#), "\(text)")
+        // Variables out of key order would be reordered by `.sub`: kept as written.
+        #expect(text.contains(#"ipv6CidrBlock: .init(raw: .fn(.sub("${Z}${A}", ["Z": "z", "A": "a"])))"#), "\(text)")
+        #expect(text.contains(#"value: .fn(.join(",", .fn(.getAZs("")))) as Value"#), "\(text)")
+        #expect(text.contains(#"value: Expr<String>.select(0, Expr<[Expr<String>]>.split(",", Expr<String>.ref("Names")))"#), "\(text)")
+        #expect(text.contains(#"value: Expr<String>.if("IsProd", Expr<String>.ref("Subnet"), "none")"#), "\(text)")
+    }
+
     @Test func typeWithoutGeneratedCodeIsADeclarationWithACommentAndANote() throws {
         let result = try source("""
             Resources:

@@ -82,6 +82,21 @@ import Testing
         ])
     }
 
+    @Test func aTaggedMappingIsOneArgumentInLongForm() throws {
+        let yaml = """
+            A: !GetAZs { Ref: AWS::Region }
+            B: !Base64 { "Fn::Join": ["", [a, !Ref P]] }
+            C: !Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }
+            """
+        let read = try TemplateYAML.read(yaml)
+        #expect(read == [
+            "A": .fn(.getAZs(.fn(.ref("AWS::Region")))),
+            "B": .fn(.base64(.fn(.join("", ["a", .fn(.ref("P"))])))),
+            "C": .fn(.transform(["Name": "AWS::Include", "Parameters": ["Location": "s3://b/k"]])),
+        ])
+        #expect(try TemplateYAML.read(try TemplateYAML.render(read)) == read)
+    }
+
     @Test func unknownTagIsAClearError() {
         #expect(throws: TemplateReadError.self) { try TemplateYAML.read("A: !Bogus x\n") }
         do {

@@ -45,24 +45,33 @@ extension TemplateYAML {
                 }
                 object.set(key.value, try value(for: pair.value, path: "\(path)/\(key.value)"))
             }
-            if let tag = mapping.tag { return try intrinsic(tag: tag, arguments: [.object(object)], scalar: nil, path: path) }
-            // Long form: a one-key mapping `Ref: x` or `Fn::Name: args`.
-            // `Fn::ForEach::Name` is not a function but a loop that expands into entries; it stays a key.
-            if object.entries.count == 1, let entry = object.entries.first,
-               entry.key == "Ref" || entry.key == "Condition" || (entry.key.hasPrefix("Fn::") && !entry.key.hasPrefix("Fn::ForEach::")) {
-                let tag = entry.key == "Ref" ? "!Ref" : entry.key == "Condition" ? "!Condition"
-                    : "!" + entry.key.dropFirst(4)
-                if case .string(let text) = entry.value { return try intrinsic(tag: tag, arguments: [.string(text)], scalar: text, path: path) }
-                if case .list(let items) = entry.value,
-                   !["Fn::Base64", "Fn::GetAZs", "Fn::ImportValue", "Fn::Length", "Fn::ToJsonString", "Fn::Transform"].contains(entry.key) {
-                    // `Fn::Sub: [text]` (one item) is accepted too; keep the list so the template reads back as written.
-                    if entry.key == "Fn::Sub", items.count == 1 { return .fn(.other("Fn::Sub", entry.value)) }
-                    return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path)
-                }
-                return try intrinsic(tag: tag, arguments: [entry.value], scalar: nil, path: path)
+            // A tagged mapping is one argument, read like any other value: `!GetAZs { Ref: AWS::Region }` is
+            // `Fn::GetAZs` of a `Ref`, as CloudFormation reads the JSON it becomes.
+            if let tag = mapping.tag {
+                let argument = try longForm(object, path: path) ?? .object(object)
+                return try intrinsic(tag: tag, arguments: [argument], scalar: nil, path: path)
             }
-            return .object(object)
+            return try longForm(object, path: path) ?? .object(object)
         }
+    }
+
+    /// The function a one-key mapping `Ref: x` or `Fn::Name: args` spells, or nil for any other mapping.
+    /// `Fn::ForEach::Name` is not a function but a loop that expands into entries; it stays a key.
+    private static func longForm(_ object: Object, path: String) throws(TemplateReadError) -> Value? {
+        if object.entries.count == 1, let entry = object.entries.first,
+           entry.key == "Ref" || entry.key == "Condition" || (entry.key.hasPrefix("Fn::") && !entry.key.hasPrefix("Fn::ForEach::")) {
+            let tag = entry.key == "Ref" ? "!Ref" : entry.key == "Condition" ? "!Condition"
+                : "!" + entry.key.dropFirst(4)
+            if case .string(let text) = entry.value { return try intrinsic(tag: tag, arguments: [.string(text)], scalar: text, path: path) }
+            if case .list(let items) = entry.value,
+               !["Fn::Base64", "Fn::GetAZs", "Fn::ImportValue", "Fn::Length", "Fn::ToJsonString", "Fn::Transform"].contains(entry.key) {
+                // `Fn::Sub: [text]` (one item) is accepted too; keep the list so the template reads back as written.
+                if entry.key == "Fn::Sub", items.count == 1 { return .fn(.other("Fn::Sub", entry.value)) }
+                return try intrinsic(tag: tag, arguments: items, scalar: nil, path: path)
+            }
+            return try intrinsic(tag: tag, arguments: [entry.value], scalar: nil, path: path)
+        }
+        return nil
     }
 
     private static func intrinsic(tag: String, arguments: [Value], scalar: String?, path: String) throws(TemplateReadError) -> Value {

@@ -583,6 +583,14 @@ public struct TemplateImporter {
         case (_, .fn(.ref(let name))): return ".ref(\(SwiftSource.literal(name)))"
         case (_, .fn(.sub(let text, nil))): return ".sub(" + SwiftSource.string(text, indent: indent) + ")"
         case (_, .fn(.select(.int(let index), .fn(.getAZs(.string("")))))): return ".availabilityZone(\(index))"
+        case (.string, .fn(.join)), (_, .fn(.sub)), (_, .fn(.findInMap)), (_, .fn(.select)):
+            if let call = Self.function(value, indent: indent) { return call }
+        case (.list(.string), .fn(.split(let separator, let text))):
+            return [SwiftSource.literal(separator), expr(text, kind: .string, indent: indent + "    ")].call(".split", indent: indent)
+        case (.list(.string), .fn(.getAZs(.string("")))): return ".getAZs()"
+        case (.list(.string), .fn(.getAZs(let region))): return ".getAZs(" + expr(region, kind: .string, indent: indent) + ")"
+        case (.list(.string), .fn(.cidr(let block, .int(let count), .int(let bits)))):
+            return [expr(block, kind: .string, indent: indent + "    "), "count: \(count)", "cidrBits: \(bits)"].call(".cidr", indent: indent)
         case (_, .fn(.importValue(let name))): return ".importValue(" + expr(name, kind: .string, indent: indent) + ")"
         case (.string, .fn(.base64(let text))): return ".base64(" + expr(text, kind: .string, indent: indent) + ")"
         case (_, .fn(.if(let condition, let whenTrue, let whenFalse))):
@@ -616,6 +624,31 @@ public struct TemplateImporter {
         return raw(value, indent: indent)
     }
 
+    /// `.sub` with variables, `.join`, `.findInMap` and `.select` as the `Expr` helpers write them, with
+    /// their arguments as `some ValueRepresentable` values; nil where a helper would not give the value back
+    /// exactly (`.sub` writes its variables in key order, `.select` takes an integer index).
+    static func function(_ value: Value, indent: String) -> String? {
+        let inner = indent + "    "
+        switch value {
+        case .fn(.sub(let text, let variables?)) where variables.keys == variables.keys.sorted():
+            let written = variables.entries.map { entry in
+                SwiftSource.literal(entry.key) + ": " + generic(entry.value, indent: inner + "    ")
+            }
+            return [SwiftSource.string(text, indent: inner), SwiftSource.bracketed(written.map { item in { _ in item } }, empty: "[:]", indent: inner)]
+                .call(".sub", indent: indent)
+        case .fn(.join(let separator, .list(let items))):
+            let written = items.map { generic($0, indent: inner + "    ") }
+            return [SwiftSource.literal(separator), SwiftSource.bracketed(written.map { item in { _ in item } }, empty: "[]", indent: inner)]
+                .call(".join", indent: indent)
+        case .fn(.findInMap(let map, let top, let second)):
+            return [SwiftSource.literal(map), generic(top, indent: inner), generic(second, indent: inner)].call(".findInMap", indent: indent)
+        case .fn(.select(.int(let index), let list)):
+            return [String(index), generic(list, indent: inner)].call(".select", indent: indent)
+        default:
+            return nil
+        }
+    }
+
     /// A value for a `some ValueRepresentable` parameter, where a literal needs its type spelled out.
     static func generic(_ value: Value, indent: String) -> String {
         switch value {
@@ -625,7 +658,23 @@ public struct TemplateImporter {
         case .fn(.ref(let name)): "Expr<String>.ref(\(SwiftSource.literal(name)))"
         case .fn(.getAtt(let resource, let attribute)): "Expr<String>.getAtt(\(SwiftSource.literal(resource)), \(SwiftSource.literal(attribute)))"
         case .fn(.sub(let text, nil)): "Expr<String>.sub(" + SwiftSource.string(text, indent: indent) + ")"
-        default: SwiftSource.value(value, indent: indent) + " as Value"
+        case .fn(.if(let condition, let whenTrue, let whenFalse)) where isString(whenTrue) && isString(whenFalse):
+            [SwiftSource.literal(condition), generic(whenTrue, indent: indent + "    "), generic(whenFalse, indent: indent + "    ")]
+                .call("Expr<String>.if", indent: indent)
+        case .fn(.getAZs(.string(""))): "Expr<[Expr<String>]>.getAZs()"
+        case .fn(.getAZs(let region)) where isString(region): "Expr<[Expr<String>]>.getAZs(" + generic(region, indent: indent) + ")"
+        case .fn(.split(let separator, let text)) where isString(text):
+            [SwiftSource.literal(separator), generic(text, indent: indent + "    ")].call("Expr<[Expr<String>]>.split", indent: indent)
+        default:
+            if let call = function(value, indent: indent) { "Expr<String>" + call } else { SwiftSource.value(value, indent: indent) + " as Value" }
+        }
+    }
+
+    /// Whether `generic` writes `value` as something an `Expr<String>` parameter takes.
+    private static func isString(_ value: Value) -> Bool {
+        switch value {
+        case .string, .fn(.ref), .fn(.getAtt), .fn(.sub(_, nil)): true
+        default: false
         }
     }
 
