@@ -12,14 +12,18 @@ from __future__ import annotations
 import sys
 
 from troposphere import (
+    AWS_NO_VALUE,
     AWS_STACK_ID,
+    And,
     Base64,
+    Condition,
     Equals,
     GetAtt,
     GetAZs,
     If,
     Join,
     Not,
+    Or,
     Output,
     Parameter,
     Ref,
@@ -28,13 +32,16 @@ from troposphere import (
     Tags,
     Template,
 )
-from troposphere import autoscaling, cloudwatch, dynamodb, ec2, iam, s3, sns, sqs
+from troposphere import autoscaling, cloudwatch, dynamodb, ec2, iam, route53, s3, sns, sqs
 from troposphere import elasticloadbalancingv2 as elbv2
 from troposphere.policies import AutoScalingRollingUpdate, CreationPolicy, ResourceSignal, UpdatePolicy
 
 DESCRIPTION = ("Imagery (AWS in Action, chapter 16): upload an image, a worker applies a sepia filter, "
                "view the result.")
 SERVICE_PORT = 8080
+MAX_INSTANCES = 20
+SUSPENDED_DURING_ROLLING_UPDATE = ["HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification",
+                                  "ScheduledActions"]
 POLICY_VERSION = "2012-10-17"
 SESSION_MANAGER_ACTIONS = [
     "ec2messages:AcknowledgeMessage",
@@ -64,21 +71,74 @@ def parameters(t: Template) -> dict[str, Parameter]:
     for role, label in (("Server", "server"), ("Worker", "worker")):
         for bound, default in (("Min", 1), ("Max", 2)):
             name = f"{role}{bound}Size"
+            description = (f"Minimum {label} instance count (at most {role}MaxSize)." if bound == "Min"
+                           else f"Maximum {label} instance count.")
             p[name] = t.add_parameter(Parameter(
-                name, Type="Number", Description=f"{'Minimum' if bound == 'Min' else 'Maximum'} {label} instance count.",
-                Default=default, MinValue=1, MaxValue=20))
+                name, Type="Number", Description=description, Default=default, MinValue=1, MaxValue=MAX_INSTANCES))
     p["CertificateArn"] = t.add_parameter(Parameter(
         "CertificateArn", Type="String",
-        Description="ACM certificate ARN for HTTPS on the load balancer; empty for HTTP only.", Default="",
+        Description="ACM certificate ARN for HTTPS on the load balancer, covering DomainName (required with it); "
+                    "empty for HTTP only.", Default="",
         AllowedPattern=r"^(arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+)?$",
         ConstraintDescription="an ACM certificate ARN or empty"))
     p["AlarmEmail"] = t.add_parameter(Parameter(
         "AlarmEmail", Type="String",
         Description="E-mail address notified when the dead-letter queue holds messages; empty for none.",
         Default="", AllowedPattern=r"^([^@\s]+@[^@\s]+)?$", ConstraintDescription="an e-mail address or empty"))
-    t.add_condition("HasCertificate", Not(Equals(Ref(p["CertificateArn"]), "")))
-    t.add_condition("HasAlarmEmail", Not(Equals(Ref(p["AlarmEmail"]), "")))
+    p["DomainName"] = t.add_parameter(Parameter(
+        "DomainName", Type="String",
+        Description="Domain name users reach Imagery under (required with CertificateArn, which must cover it); "
+                    "empty for the load balancer's own name over HTTP.",
+        Default="", AllowedPattern=r"^(([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63})?$",
+        ConstraintDescription="a domain name such as imagery.example.com, or empty"))
+    p["HostedZoneId"] = t.add_parameter(Parameter(
+        "HostedZoneId", Type="String",
+        Description="Route 53 hosted zone id in which to create an alias record DomainName -> load balancer; "
+                    "empty to point DNS at the LoadBalancerDNSName output yourself.",
+        Default="", AllowedPattern=r"^(Z[A-Z0-9]{1,31})?$",
+        ConstraintDescription="a hosted zone id such as Z0123456789ABCDEFGHIJ, or empty"))
     return p
+
+
+def is_set(parameter: Parameter):
+    return Not(Equals(Ref(parameter), ""))
+
+
+def rules(t: Template, p: dict) -> None:
+    """Parameter combinations CloudFormation refuses before it changes anything."""
+    for role in ("Server", "Worker"):
+        # Min <= Max for Number parameters, which rules see as strings: one (Min = m, Max in m...20) per m.
+        cases = [And(Equals(Ref(p[f"{role}MinSize"]), str(low)),
+                     {"Fn::Contains": [[str(high) for high in range(low, MAX_INSTANCES + 1)], Ref(p[f"{role}MaxSize"])]})
+                 for low in range(1, MAX_INSTANCES + 1)]
+        # Fn::Or takes 2 to 10 conditions: groups of 10.
+        t.add_rule(f"{role}MinSizeNotOverMaxSize", {"Assertions": [{
+            "Assert": Or(*[Or(*cases[start:start + 10]) for start in range(0, len(cases), 10)]),
+            "AssertDescription": f"{role}MinSize must not be greater than {role}MaxSize (both 1 to {MAX_INSTANCES}); "
+                                 f"set {role}MaxSize to at least {role}MinSize.",
+        }]})
+    t.add_rule("CertificateNeedsDomainName", {
+        "RuleCondition": is_set(p["CertificateArn"]),
+        "Assertions": [{"Assert": is_set(p["DomainName"]), "AssertDescription": (
+            "CertificateArn is set but DomainName is empty: no certificate covers the load balancer's own name "
+            "(*.elb.amazonaws.com), so browsers would refuse the HTTPS endpoint. Set DomainName to a name the "
+            "certificate covers (and HostedZoneId to have its alias record created), or leave CertificateArn empty.")}],
+    })
+    t.add_rule("HostedZoneNeedsDomainName", {
+        "RuleCondition": is_set(p["HostedZoneId"]),
+        "Assertions": [{"Assert": is_set(p["DomainName"]), "AssertDescription": (
+            "HostedZoneId is set but DomainName is empty: the alias record needs a name. Set DomainName to a name "
+            "in that hosted zone, or leave HostedZoneId empty.")}],
+    })
+
+
+def conditions(t: Template, p: dict) -> None:
+    for role in ("Server", "Worker"):
+        t.add_condition(f"{role}SizeIsFixed", Equals(Ref(p[f"{role}MinSize"]), Ref(p[f"{role}MaxSize"])))
+    t.add_condition("HasCertificate", is_set(p["CertificateArn"]))
+    t.add_condition("HasAlarmEmail", is_set(p["AlarmEmail"]))
+    t.add_condition("HasDomainName", is_set(p["DomainName"]))
+    t.add_condition("HasAliasRecord", And(is_set(p["HostedZoneId"]), Condition("HasDomainName")))
 
 
 def network(t: Template) -> dict:
@@ -116,12 +176,18 @@ def data(t: Template) -> dict:
         BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[s3.ServerSideEncryptionRule(
             BucketKeyEnabled=True,
             ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"))]),
-        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
-            Id="abort-abandoned-multipart-uploads", Status="Enabled")]),
+        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[
+            s3.LifecycleRule(
+                AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
+                Id="abort-abandoned-multipart-uploads", Status="Enabled"),
+            s3.LifecycleRule(
+                ExpiredObjectDeleteMarker=True, Id="expire-noncurrent-versions",
+                NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=7), Status="Enabled"),
+        ]),
         OwnershipControls=s3.OwnershipControls(Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
         PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True)))
+            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled")))
     t.add_resource(s3.BucketPolicy(
         "BucketPolicy", Bucket=Ref(bucket),
         PolicyDocument={
@@ -134,8 +200,15 @@ def data(t: Template) -> dict:
         }))
     table = t.add_resource(dynamodb.Table(
         "Table", DeletionPolicy="Delete", UpdateReplacePolicy="Retain",
-        AttributeDefinitions=[dynamodb.AttributeDefinition(AttributeName="id", AttributeType="S")],
+        AttributeDefinitions=[dynamodb.AttributeDefinition(AttributeName="id", AttributeType="S"),
+                              dynamodb.AttributeDefinition(AttributeName="pending", AttributeType="S"),
+                              dynamodb.AttributeDefinition(AttributeName="pendingSince", AttributeType="N")],
         BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[dynamodb.GlobalSecondaryIndex(
+            IndexName="PendingUploads",
+            KeySchema=[dynamodb.KeySchema(AttributeName="pending", KeyType="HASH"),
+                       dynamodb.KeySchema(AttributeName="pendingSince", KeyType="RANGE")],
+            Projection=dynamodb.Projection(ProjectionType="KEYS_ONLY"))],
         KeySchema=[dynamodb.KeySchema(AttributeName="id", KeyType="HASH")],
         PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
         SSESpecification=dynamodb.SSESpecification(SSEEnabled=True)))
@@ -150,20 +223,9 @@ def data(t: Template) -> dict:
     return {"bucket": bucket, "table": table, "dlq": dlq, "queue": queue}
 
 
-def role(t: Template, name: str, policy_name: str, table_actions, queue_actions, upload_action: str,
-         processed_action: str, d: dict) -> iam.InstanceProfile:
-    """One fleet's role (least privilege: its table actions, its queue actions, its two key prefixes)."""
-    def one_or_many(actions):
-        return actions[0] if len(actions) == 1 else actions
-
-    statements = [
-        {"Sid": "ImageTable", "Effect": "Allow", "Action": one_or_many(table_actions),
-         "Resource": GetAtt(d["table"], "Arn")},
-        {"Sid": "WorkQueue", "Effect": "Allow", "Action": one_or_many(queue_actions),
-         "Resource": GetAtt(d["queue"], "Arn")},
-        {"Sid": "Uploads", "Effect": "Allow", "Action": upload_action, "Resource": Sub("${Bucket.Arn}/upload/*")},
-        {"Sid": "ProcessedImages", "Effect": "Allow", "Action": processed_action,
-         "Resource": Sub("${Bucket.Arn}/processed/*")},
+def role(t: Template, name: str, policy_name: str, statements: list[dict]) -> iam.InstanceProfile:
+    """One fleet's role: its own statements, then readiness signals and Session Manager."""
+    statements = statements + [
         {"Sid": "SignalReadiness", "Effect": "Allow", "Action": "cloudformation:SignalResource",
          "Resource": Ref(AWS_STACK_ID)},
         {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
@@ -178,6 +240,39 @@ def role(t: Template, name: str, policy_name: str, table_actions, queue_actions,
         Policies=[iam.Policy(PolicyName=policy_name,
                              PolicyDocument={"Version": POLICY_VERSION, "Statement": statements})]))
     return t.add_resource(iam.InstanceProfile(f"{name}InstanceProfile", Roles=[Ref(the_role)]))
+
+
+def allow(sid: str, action, resource, condition: dict | None = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def server_statements(d: dict) -> list[dict]:
+    """Least privilege for the server: create and read image records, enqueue, upload, read results."""
+    return [
+        allow("ImageTable", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], GetAtt(d["table"], "Arn")),
+        allow("PendingUploads", "dynamodb:Query", Sub("${Table.Arn}/index/PendingUploads")),
+        allow("WorkQueue", "sqs:SendMessage", GetAtt(d["queue"], "Arn")),
+        allow("Uploads", "s3:PutObject", Sub("${Bucket.Arn}/upload/*")),
+        allow("ProcessedImages", "s3:GetObject", Sub("${Bucket.Arn}/processed/*")),
+        allow("ListProcessedImages", "s3:ListBucket", GetAtt(d["bucket"], "Arn"),
+              {"StringLike": {"s3:prefix": "processed/*"}}),
+        allow("TargetHealth", "elasticloadbalancing:DescribeTargetHealth", "*"),
+    ]
+
+
+def worker_statements(d: dict) -> list[dict]:
+    """Least privilege for the worker: update records, consume the queue, read uploads, write results."""
+    return [
+        allow("ImageTable", ["dynamodb:GetItem", "dynamodb:UpdateItem"], GetAtt(d["table"], "Arn")),
+        allow("WorkQueue", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
+              GetAtt(d["queue"], "Arn")),
+        allow("Uploads", "s3:GetObject", Sub("${Bucket.Arn}/upload/*")),
+        allow("ListUploads", "s3:ListBucket", GetAtt(d["bucket"], "Arn"), {"StringLike": {"s3:prefix": "upload/*"}}),
+        allow("ProcessedImages", "s3:PutObject", Sub("${Bucket.Arn}/processed/*")),
+    ]
 
 
 def load_balancer(t: Template, p: dict, n: dict) -> dict:
@@ -238,6 +333,8 @@ def user_data(fleet: str, signal_resource: str, extra_env: list[str]) -> Base64:
     script = "\n".join([
         "#!/bin/bash",
         "set -euo pipefail",
+        f"trap '/opt/imagery/bin/imagery-worker signal-failure --stack ${{AWS::StackName}} --resource {signal_resource} "
+        f"--region ${{AWS::Region}} --reason \"UserData failed at line $LINENO\"' ERR",
         "install -d -m 0755 /etc/imagery",
         "cat > /etc/imagery/env <<'ENV'",
         *env,
@@ -266,12 +363,19 @@ def launch_template(t: Template, name: str, fleet: str, profile, security_group,
         UserData=script)))
 
 
-def auto_scaling_group(t: Template, name: str, fleet: str, template, min_size, max_size, subnets, **extra):
+def auto_scaling_group(t: Template, name: str, fleet: str, template, min_size, max_size, subnets, attachment,
+                       **extra):
+    # With MinSize = MaxSize a rolling update must keep one instance fewer in service, or it cannot start:
+    # MaxSize - 1 by lookup, as CloudFormation has no arithmetic.
+    in_service = If(f"{fleet.capitalize()}SizeIsFixed",
+                    Select(Ref(max_size), ["0"] + [str(n) for n in range(MAX_INSTANCES)]), Ref(min_size))
     return t.add_resource(autoscaling.AutoScalingGroup(
         name,
+        DependsOn=attachment,
         CreationPolicy=CreationPolicy(ResourceSignal=ResourceSignal(Count=Ref(min_size), Timeout="PT10M")),
         UpdatePolicy=UpdatePolicy(AutoScalingRollingUpdate=AutoScalingRollingUpdate(
-            MaxBatchSize=1, MinInstancesInService=Ref(min_size), PauseTime="PT10M", WaitOnResourceSignals=True)),
+            MaxBatchSize=1, MinInstancesInService=in_service, PauseTime="PT10M",
+            SuspendProcesses=SUSPENDED_DURING_ROLLING_UPDATE, WaitOnResourceSignals=True)),
         HealthCheckGracePeriod=120,
         LaunchTemplate=autoscaling.LaunchTemplateSpecification(
             LaunchTemplateId=Ref(template), Version=GetAtt(template, "LatestVersionNumber")),
@@ -284,18 +388,28 @@ def auto_scaling_group(t: Template, name: str, fleet: str, template, min_size, m
 def server_fleet(t: Template, p: dict, n: dict, lb: dict, profile) -> None:
     template = launch_template(
         t, "ServerLaunchTemplate", "server", profile, lb["server_sg"], p,
-        user_data("server", "ServerAutoScalingGroup", [f"IMAGERY_PORT={SERVICE_PORT}"]))
+        user_data("server", "ServerAutoScalingGroup",
+                  [f"IMAGERY_PORT={SERVICE_PORT}", "IMAGERY_TARGET_GROUP_ARN=${LoadBalancerTargetGroup}"]))
     group = auto_scaling_group(
         t, "ServerAutoScalingGroup", "server", template, p["ServerMinSize"], p["ServerMaxSize"], n["subnets"],
-        HealthCheckType="ELB", TargetGroupARNs=[Ref(lb["target_group"])])
+        n["attachment"], HealthCheckType="ELB", TargetGroupARNs=[Ref(lb["target_group"])])
+    # ALBRequestCountPerTarget needs the target group behind a listener; the HTTPS one exists only with a certificate.
     t.add_resource(autoscaling.ScalingPolicy(
-        "ServerScalingPolicy", AutoScalingGroupName=Ref(group), PolicyType="TargetTrackingScaling",
+        "ServerScalingPolicy", DependsOn="LoadBalancerListener",
+        Metadata={"HttpsListener": If("HasCertificate", Ref("LoadBalancerHttpsListener"), Ref(AWS_NO_VALUE))},
+        AutoScalingGroupName=Ref(group), PolicyType="TargetTrackingScaling",
         TargetTrackingConfiguration=autoscaling.TargetTrackingConfiguration(
             PredefinedMetricSpecification=autoscaling.PredefinedMetricSpecification(
                 PredefinedMetricType="ALBRequestCountPerTarget",
                 ResourceLabel=Join("/", [GetAtt(lb["lb"], "LoadBalancerFullName"),
                                          GetAtt(lb["target_group"], "TargetGroupFullName")])),
             TargetValue=1000.0)))
+    t.add_resource(route53.RecordSetType(
+        "LoadBalancerAliasRecord", Condition="HasAliasRecord",
+        AliasTarget=route53.AliasTarget(
+            DNSName=GetAtt(lb["lb"], "DNSName"), EvaluateTargetHealth=False,
+            HostedZoneId=GetAtt(lb["lb"], "CanonicalHostedZoneID")),
+        HostedZoneId=Ref(p["HostedZoneId"]), Name=Ref(p["DomainName"]), Type="A"))
 
 
 def worker_fleet(t: Template, p: dict, n: dict, d: dict, profile) -> None:
@@ -307,7 +421,7 @@ def worker_fleet(t: Template, p: dict, n: dict, d: dict, profile) -> None:
         user_data("worker", "WorkerAutoScalingGroup", []))
     group = auto_scaling_group(
         t, "WorkerAutoScalingGroup", "worker", template, p["WorkerMinSize"], p["WorkerMaxSize"], n["subnets"],
-        HealthCheckType="EC2",
+        n["attachment"], HealthCheckType="EC2",
         MetricsCollection=[autoscaling.MetricsCollection(Granularity="1Minute", Metrics=["GroupInServiceInstances"])])
 
     def query(query_id, metric_name, namespace, dimension, value, stat):
@@ -350,8 +464,11 @@ def alarms(t: Template, p: dict, d: dict) -> None:
 
 def outputs(t: Template, d: dict) -> None:
     t.add_output([
-        Output("EndpointURL", Description="The Imagery web application.",
-               Value=If("HasCertificate", Sub("https://${LoadBalancer.DNSName}"), Sub("http://${LoadBalancer.DNSName}"))),
+        Output("EndpointURL", Description="The Imagery web application (https://DomainName with a certificate).",
+               Value=If("HasCertificate", Sub("https://${DomainName}"),
+                        If("HasDomainName", Sub("http://${DomainName}"), Sub("http://${LoadBalancer.DNSName}")))),
+        Output("LoadBalancerDNSName", Description="Point DomainName here (alias or CNAME) when HostedZoneId is not given.",
+               Value=GetAtt("LoadBalancer", "DNSName")),
         Output("QueueUrl", Description="URL of the work queue.", Value=Ref(d["queue"])),
         Output("DeadLetterQueueUrl", Description="URL of the dead-letter queue.", Value=Ref(d["dlq"])),
         Output("BucketName", Description="Bucket for uploaded and processed images.", Value=Ref(d["bucket"])),
@@ -363,13 +480,12 @@ def imagery() -> Template:
     t = Template(Description=DESCRIPTION)
     t.set_version("2010-09-09")
     p = parameters(t)
+    rules(t, p)
+    conditions(t, p)
     n = network(t)
     d = data(t)
-    server_profile = role(t, "Server", "server", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                          ["sqs:SendMessage"], "s3:PutObject", "s3:GetObject", d)
-    worker_profile = role(t, "Worker", "worker", ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                          ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
-                          "s3:GetObject", "s3:PutObject", d)
+    server_profile = role(t, "Server", "server", server_statements(d))
+    worker_profile = role(t, "Worker", "worker", worker_statements(d))
     lb = load_balancer(t, p, n)
     server_fleet(t, p, n, lb, server_profile)
     worker_fleet(t, p, n, d, worker_profile)
