@@ -331,9 +331,9 @@ public struct TemplateImporter {
         return raw(value, indent: indent)
     }
 
-    /// A list argument of a rule function: a `[Expr<String>]` literal where the template writes the list
-    /// (Fn::Contains takes one), `.ref` for a list parameter, `.refAll`/`.valueOfAll`, and
-    /// `.init(raw:)` for anything else (`Fn::ValueOf` of a list parameter). EachMember* take no written list: theirs is an `Expr` either way.
+    /// A list argument of a rule function: a literal where the template writes the list (`[Expr<String>]`
+    /// for `.contains`, an `Expr` array literal for `.eachMember*`), `.ref` for a list parameter,
+    /// `.refAll`/`.valueOfAll`, and `.init(raw:)` for anything else (`Fn::ValueOf` of a list parameter).
     private func stringList(_ value: Value, indent: String) -> String {
         switch value {
         case .list(let items):
