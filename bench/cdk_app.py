@@ -1,5 +1,5 @@
 """The Imagery stack (templates/imagery.yaml) as an AWS CDK app in Python, for the synth benchmark
-(bench/synth_bench.py): the same parameters, conditions, 40 resources and outputs, written with
+(bench/synth_bench.py): the same parameters, rules, conditions, 41 resources and outputs, written with
 CDK's L1 constructs (Cfn*), the only level that gives exactly this template and these logical ids.
 
     python cdk_app.py OUTDIR      (app.synth() writes OUTDIR/Imagery.template.json and the cloud assembly)
@@ -21,6 +21,7 @@ from aws_cdk import (
     aws_ec2 as ec2,
     aws_elasticloadbalancingv2 as elbv2,
     aws_iam as iam,
+    aws_route53 as route53,
     aws_s3 as s3,
     aws_sns as sns,
     aws_sqs as sqs,
@@ -30,6 +31,9 @@ from constructs import Construct
 DESCRIPTION = ("Imagery (AWS in Action, chapter 16): upload an image, a worker applies a sepia filter, "
                "view the result.")
 SERVICE_PORT = 8080
+MAX_INSTANCES = 20
+SUSPENDED_DURING_ROLLING_UPDATE = ["HealthCheck", "ReplaceUnhealthy", "AZRebalance", "AlarmNotification",
+                                  "ScheduledActions"]
 POLICY_VERSION = "2012-10-17"
 SESSION_MANAGER_ACTIONS = [
     "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
@@ -49,13 +53,12 @@ class ImageryStack(cdk.Stack):
         super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
         self.template_options.template_format_version = "2010-09-09"
         self.parameters()
+        self.rules()
+        self.conditions()
         self.network()
         self.data()
-        self.server_profile = self.role("Server", "server", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                                        ["sqs:SendMessage"], "s3:PutObject", "s3:GetObject")
-        self.worker_profile = self.role("Worker", "worker", ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                                        ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
-                                        "s3:GetObject", "s3:PutObject")
+        self.server_profile = self.role("Server", "server", self.server_statements())
+        self.worker_profile = self.role("Worker", "worker", self.worker_statements())
         self.load_balancer()
         self.server_fleet()
         self.worker_fleet()
@@ -75,23 +78,74 @@ class ImageryStack(cdk.Stack):
         for role, label in (("Server", "server"), ("Worker", "worker")):
             for bound, default in (("Min", 1), ("Max", 2)):
                 name = f"{role}{bound}Size"
+                description = (f"Minimum {label} instance count (at most {role}MaxSize)." if bound == "Min"
+                               else f"Maximum {label} instance count.")
                 self.sizes[name] = cdk.CfnParameter(
-                    self, name, type="Number",
-                    description=f"{'Minimum' if bound == 'Min' else 'Maximum'} {label} instance count.",
-                    default=default, min_value=1, max_value=20)
+                    self, name, type="Number", description=description, default=default, min_value=1,
+                    max_value=MAX_INSTANCES)
         self.certificate_arn = cdk.CfnParameter(
             self, "CertificateArn", type="String",
-            description="ACM certificate ARN for HTTPS on the load balancer; empty for HTTP only.", default="",
+            description="ACM certificate ARN for HTTPS on the load balancer, covering DomainName (required with it); "
+                        "empty for HTTP only.", default="",
             allowed_pattern=r"^(arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+)?$",
             constraint_description="an ACM certificate ARN or empty")
         self.alarm_email = cdk.CfnParameter(
             self, "AlarmEmail", type="String",
             description="E-mail address notified when the dead-letter queue holds messages; empty for none.",
             default="", allowed_pattern=r"^([^@\s]+@[^@\s]+)?$", constraint_description="an e-mail address or empty")
-        self.has_certificate = cdk.CfnCondition(self, "HasCertificate", expression=cdk.Fn.condition_not(
-            cdk.Fn.condition_equals(self.certificate_arn.value_as_string, "")))
-        self.has_alarm_email = cdk.CfnCondition(self, "HasAlarmEmail", expression=cdk.Fn.condition_not(
-            cdk.Fn.condition_equals(self.alarm_email.value_as_string, "")))
+        self.domain_name = cdk.CfnParameter(
+            self, "DomainName", type="String",
+            description="Domain name users reach Imagery under (required with CertificateArn, which must cover it); "
+                        "empty for the load balancer's own name over HTTP.",
+            default="", allowed_pattern=r"^(([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63})?$",
+            constraint_description="a domain name such as imagery.example.com, or empty")
+        self.hosted_zone_id = cdk.CfnParameter(
+            self, "HostedZoneId", type="String",
+            description="Route 53 hosted zone id in which to create an alias record DomainName -> load balancer; "
+                        "empty to point DNS at the LoadBalancerDNSName output yourself.",
+            default="", allowed_pattern=r"^(Z[A-Z0-9]{1,31})?$",
+            constraint_description="a hosted zone id such as Z0123456789ABCDEFGHIJ, or empty")
+
+    @staticmethod
+    def is_set(parameter: cdk.CfnParameter):
+        return cdk.Fn.condition_not(cdk.Fn.condition_equals(parameter.value_as_string, ""))
+
+    def rules(self) -> None:
+        """Parameter combinations CloudFormation refuses before it changes anything."""
+        for role in ("Server", "Worker"):
+            low_param, high_param = self.sizes[f"{role}MinSize"], self.sizes[f"{role}MaxSize"]
+            # Min <= Max for Number parameters, which rules see as strings: one (Min = m, Max in m...20) per m.
+            cases = [cdk.Fn.condition_and(
+                         cdk.Fn.condition_equals(low_param.value_as_string, str(low)),
+                         cdk.Fn.condition_contains([str(high) for high in range(low, MAX_INSTANCES + 1)],
+                                                   high_param.value_as_string))
+                     for low in range(1, MAX_INSTANCES + 1)]
+            # Fn::Or takes 2 to 10 conditions: groups of 10.
+            cdk.CfnRule(self, f"{role}MinSizeNotOverMaxSize", assertions=[cdk.CfnRuleAssertion(
+                assert_=cdk.Fn.condition_or(*[cdk.Fn.condition_or(*cases[start:start + 10])
+                                              for start in range(0, len(cases), 10)]),
+                assert_description=f"{role}MinSize must not be greater than {role}MaxSize (both 1 to {MAX_INSTANCES}); "
+                                   f"set {role}MaxSize to at least {role}MinSize.")])
+        cdk.CfnRule(self, "CertificateNeedsDomainName", rule_condition=self.is_set(self.certificate_arn),
+                    assertions=[cdk.CfnRuleAssertion(assert_=self.is_set(self.domain_name), assert_description=(
+                        "CertificateArn is set but DomainName is empty: no certificate covers the load balancer's own "
+                        "name (*.elb.amazonaws.com), so browsers would refuse the HTTPS endpoint. Set DomainName to a "
+                        "name the certificate covers (and HostedZoneId to have its alias record created), or leave "
+                        "CertificateArn empty."))])
+        cdk.CfnRule(self, "HostedZoneNeedsDomainName", rule_condition=self.is_set(self.hosted_zone_id),
+                    assertions=[cdk.CfnRuleAssertion(assert_=self.is_set(self.domain_name), assert_description=(
+                        "HostedZoneId is set but DomainName is empty: the alias record needs a name. Set DomainName "
+                        "to a name in that hosted zone, or leave HostedZoneId empty."))])
+
+    def conditions(self) -> None:
+        for role in ("Server", "Worker"):
+            cdk.CfnCondition(self, f"{role}SizeIsFixed", expression=cdk.Fn.condition_equals(
+                self.sizes[f"{role}MinSize"].value_as_string, self.sizes[f"{role}MaxSize"].value_as_string))
+        self.has_certificate = cdk.CfnCondition(self, "HasCertificate", expression=self.is_set(self.certificate_arn))
+        self.has_alarm_email = cdk.CfnCondition(self, "HasAlarmEmail", expression=self.is_set(self.alarm_email))
+        self.has_domain_name = cdk.CfnCondition(self, "HasDomainName", expression=self.is_set(self.domain_name))
+        self.has_alias_record = cdk.CfnCondition(self, "HasAliasRecord", expression=cdk.Fn.condition_and(
+            self.is_set(self.hosted_zone_id), self.has_domain_name))
 
     def network(self) -> None:
         self.vpc = ec2.CfnVPC(self, "VPC", cidr_block="172.31.0.0/16", enable_dns_hostnames=True, enable_dns_support=True)
@@ -126,15 +180,22 @@ class ImageryStack(cdk.Stack):
                     bucket_key_enabled=True,
                     server_side_encryption_by_default=s3.CfnBucket.ServerSideEncryptionByDefaultProperty(
                         sse_algorithm="AES256"))]),
-            lifecycle_configuration=s3.CfnBucket.LifecycleConfigurationProperty(rules=[s3.CfnBucket.RuleProperty(
-                abort_incomplete_multipart_upload=s3.CfnBucket.AbortIncompleteMultipartUploadProperty(
-                    days_after_initiation=1),
-                id="abort-abandoned-multipart-uploads", status="Enabled")]),
+            lifecycle_configuration=s3.CfnBucket.LifecycleConfigurationProperty(rules=[
+                s3.CfnBucket.RuleProperty(
+                    abort_incomplete_multipart_upload=s3.CfnBucket.AbortIncompleteMultipartUploadProperty(
+                        days_after_initiation=1),
+                    id="abort-abandoned-multipart-uploads", status="Enabled"),
+                s3.CfnBucket.RuleProperty(
+                    expired_object_delete_marker=True, id="expire-noncurrent-versions",
+                    noncurrent_version_expiration=s3.CfnBucket.NoncurrentVersionExpirationProperty(noncurrent_days=7),
+                    status="Enabled"),
+            ]),
             ownership_controls=s3.CfnBucket.OwnershipControlsProperty(rules=[
                 s3.CfnBucket.OwnershipControlsRuleProperty(object_ownership="BucketOwnerEnforced")]),
             public_access_block_configuration=s3.CfnBucket.PublicAccessBlockConfigurationProperty(
                 block_public_acls=True, block_public_policy=True, ignore_public_acls=True,
-                restrict_public_buckets=True))
+                restrict_public_buckets=True),
+            versioning_configuration=s3.CfnBucket.VersioningConfigurationProperty(status="Enabled"))
         keep(self.bucket, cdk.CfnDeletionPolicy.DELETE, cdk.CfnDeletionPolicy.RETAIN)
         s3.CfnBucketPolicy(self, "BucketPolicy", bucket=self.bucket.ref, policy_document={
             "Version": POLICY_VERSION,
@@ -146,8 +207,14 @@ class ImageryStack(cdk.Stack):
         })
         self.table = dynamodb.CfnTable(
             self, "Table",
-            attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name="id", attribute_type="S")],
+            attribute_definitions=[dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name=name, attribute_type=kind)
+                                   for name, kind in (("id", "S"), ("pending", "S"), ("pendingSince", "N"))],
             billing_mode="PAY_PER_REQUEST",
+            global_secondary_indexes=[dynamodb.CfnTable.GlobalSecondaryIndexProperty(
+                index_name="PendingUploads",
+                key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="pending", key_type="HASH"),
+                            dynamodb.CfnTable.KeySchemaProperty(attribute_name="pendingSince", key_type="RANGE")],
+                projection=dynamodb.CfnTable.ProjectionProperty(projection_type="KEYS_ONLY"))],
             key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name="id", key_type="HASH")],
             point_in_time_recovery_specification=dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty(
                 point_in_time_recovery_enabled=True),
@@ -161,19 +228,44 @@ class ImageryStack(cdk.Stack):
             sqs_managed_sse_enabled=True, visibility_timeout=120)
         keep(self.queue, cdk.CfnDeletionPolicy.DELETE, cdk.CfnDeletionPolicy.DELETE)
 
-    def role(self, name, policy_name, table_actions, queue_actions, upload_action, processed_action) -> iam.CfnInstanceProfile:
-        def one_or_many(actions):
-            return actions[0] if len(actions) == 1 else actions
+    @staticmethod
+    def allow(sid, action, resource, condition=None) -> dict:
+        statement = {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource}
+        if condition:
+            statement["Condition"] = condition
+        return statement
 
-        statements = [
-            {"Sid": "ImageTable", "Effect": "Allow", "Action": one_or_many(table_actions), "Resource": self.table.attr_arn},
-            {"Sid": "WorkQueue", "Effect": "Allow", "Action": one_or_many(queue_actions), "Resource": self.queue.attr_arn},
-            {"Sid": "Uploads", "Effect": "Allow", "Action": upload_action, "Resource": cdk.Fn.sub("${Bucket.Arn}/upload/*")},
-            {"Sid": "ProcessedImages", "Effect": "Allow", "Action": processed_action,
-             "Resource": cdk.Fn.sub("${Bucket.Arn}/processed/*")},
-            {"Sid": "SignalReadiness", "Effect": "Allow", "Action": "cloudformation:SignalResource",
-             "Resource": cdk.Aws.STACK_ID},
-            {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
+    def server_statements(self) -> list[dict]:
+        """Least privilege for the server: create and read image records, enqueue, upload, read results."""
+        allow = self.allow
+        return [
+            allow("ImageTable", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], self.table.attr_arn),
+            allow("PendingUploads", "dynamodb:Query", cdk.Fn.sub("${Table.Arn}/index/PendingUploads")),
+            allow("WorkQueue", "sqs:SendMessage", self.queue.attr_arn),
+            allow("Uploads", "s3:PutObject", cdk.Fn.sub("${Bucket.Arn}/upload/*")),
+            allow("ProcessedImages", "s3:GetObject", cdk.Fn.sub("${Bucket.Arn}/processed/*")),
+            allow("ListProcessedImages", "s3:ListBucket", self.bucket.attr_arn,
+                  {"StringLike": {"s3:prefix": "processed/*"}}),
+            allow("TargetHealth", "elasticloadbalancing:DescribeTargetHealth", "*"),
+        ]
+
+    def worker_statements(self) -> list[dict]:
+        """Least privilege for the worker: update records, consume the queue, read uploads, write results."""
+        allow = self.allow
+        return [
+            allow("ImageTable", ["dynamodb:GetItem", "dynamodb:UpdateItem"], self.table.attr_arn),
+            allow("WorkQueue", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
+                  self.queue.attr_arn),
+            allow("Uploads", "s3:GetObject", cdk.Fn.sub("${Bucket.Arn}/upload/*")),
+            allow("ListUploads", "s3:ListBucket", self.bucket.attr_arn, {"StringLike": {"s3:prefix": "upload/*"}}),
+            allow("ProcessedImages", "s3:PutObject", cdk.Fn.sub("${Bucket.Arn}/processed/*")),
+        ]
+
+    def role(self, name, policy_name, statements) -> iam.CfnInstanceProfile:
+        """One fleet's role: its own statements, then readiness signals and Session Manager."""
+        statements = statements + [
+            self.allow("SignalReadiness", "cloudformation:SignalResource", cdk.Aws.STACK_ID),
+            self.allow("SessionManager", SESSION_MANAGER_ACTIONS, "*"),
         ]
         role = iam.CfnRole(
             self, f"{name}Role",
@@ -221,7 +313,7 @@ class ImageryStack(cdk.Stack):
             unhealthy_threshold_count=2, vpc_id=self.vpc.ref)
         redirect = {"RedirectConfig": {"Port": "443", "Protocol": "HTTPS", "StatusCode": "HTTP_301"}, "Type": "redirect"}
         forward = {"TargetGroupArn": self.target_group.ref, "Type": "forward"}
-        elbv2.CfnListener(
+        self.http_listener = elbv2.CfnListener(
             self, "LoadBalancerListener",
             default_actions=[cdk.Fn.condition_if(self.has_certificate.logical_id, redirect, forward)],
             load_balancer_arn=self.lb.ref, port=80, protocol="HTTP")
@@ -231,6 +323,7 @@ class ImageryStack(cdk.Stack):
             default_actions=[elbv2.CfnListener.ActionProperty(type="forward", target_group_arn=self.target_group.ref)],
             load_balancer_arn=self.lb.ref, port=443, protocol="HTTPS", ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06")
         https_listener.cfn_options.condition = self.has_certificate
+        self.https_listener = https_listener
 
     @staticmethod
     def user_data(fleet: str, signal_resource: str, extra_env: list[str]) -> str:
@@ -240,7 +333,10 @@ class ImageryStack(cdk.Stack):
             f"IMAGERY_SIGNAL_RESOURCE={signal_resource}", *extra_env,
         ]
         script = "\n".join([
-            "#!/bin/bash", "set -euo pipefail", "install -d -m 0755 /etc/imagery", "cat > /etc/imagery/env <<'ENV'",
+            "#!/bin/bash", "set -euo pipefail",
+            f"trap '/opt/imagery/bin/imagery-worker signal-failure --stack ${{AWS::StackName}} --resource {signal_resource} "
+            f"--region ${{AWS::Region}} --reason \"UserData failed at line $LINENO\"' ERR",
+            "install -d -m 0755 /etc/imagery", "cat > /etc/imagery/env <<'ENV'",
             *env, "ENV", "chmod 0644 /etc/imagery/env", "systemctl daemon-reload",
             f"systemctl enable --now imagery-{fleet}.service",
         ]) + "\n"
@@ -278,27 +374,47 @@ class ImageryStack(cdk.Stack):
             vpc_zone_identifier=[s.ref for s in self.subnets], **extra)
         group.cfn_options.creation_policy = cdk.CfnCreationPolicy(
             resource_signal=cdk.CfnResourceSignal(count=min_size.value_as_number, timeout="PT10M"))
+        # With MinSize = MaxSize a rolling update must keep one instance fewer in service, or it cannot start:
+        # MaxSize - 1 by lookup, as CloudFormation has no arithmetic.
+        in_service = cdk.Fn.condition_if(
+            f"{fleet.capitalize()}SizeIsFixed",
+            cdk.Fn.select(max_size.value_as_number, ["0"] + [str(n) for n in range(MAX_INSTANCES)]),
+            min_size.value_as_string)
         group.cfn_options.update_policy = cdk.CfnUpdatePolicy(
             auto_scaling_rolling_update=cdk.CfnAutoScalingRollingUpdate(
-                max_batch_size=1, min_instances_in_service=min_size.value_as_number, pause_time="PT10M",
-                wait_on_resource_signals=True))
+                max_batch_size=1, min_instances_in_service=cdk.Token.as_number(in_service), pause_time="PT10M",
+                suspend_processes=SUSPENDED_DURING_ROLLING_UPDATE, wait_on_resource_signals=True))
+        group.add_resource_dependency(self.attachment)
         return group
 
     def server_fleet(self) -> None:
         template = self.launch_template(
             "ServerLaunchTemplate", "server", self.server_profile, self.server_sg,
-            self.user_data("server", "ServerAutoScalingGroup", [f"IMAGERY_PORT={SERVICE_PORT}"]))
+            self.user_data("server", "ServerAutoScalingGroup",
+                           [f"IMAGERY_PORT={SERVICE_PORT}", "IMAGERY_TARGET_GROUP_ARN=${LoadBalancerTargetGroup}"]))
         group = self.auto_scaling_group(
             "ServerAutoScalingGroup", "server", template, self.sizes["ServerMinSize"], self.sizes["ServerMaxSize"],
             health_check_type="ELB", target_group_arns=[self.target_group.ref])
         policy = autoscaling.CfnScalingPolicy
-        policy(self, "ServerScalingPolicy", auto_scaling_group_name=group.ref, policy_type="TargetTrackingScaling",
-               target_tracking_configuration=policy.TargetTrackingConfigurationProperty(
-                   predefined_metric_specification=policy.PredefinedMetricSpecificationProperty(
-                       predefined_metric_type="ALBRequestCountPerTarget",
-                       resource_label=cdk.Fn.join("/", [self.lb.attr_load_balancer_full_name,
-                                                        self.target_group.attr_target_group_full_name])),
-                   target_value=1000.0))
+        scaling = policy(
+            self, "ServerScalingPolicy", auto_scaling_group_name=group.ref, policy_type="TargetTrackingScaling",
+            target_tracking_configuration=policy.TargetTrackingConfigurationProperty(
+                predefined_metric_specification=policy.PredefinedMetricSpecificationProperty(
+                    predefined_metric_type="ALBRequestCountPerTarget",
+                    resource_label=cdk.Fn.join("/", [self.lb.attr_load_balancer_full_name,
+                                                     self.target_group.attr_target_group_full_name])),
+                target_value=1000.0))
+        # ALBRequestCountPerTarget needs the target group behind a listener; the HTTPS one exists only with a certificate.
+        scaling.add_resource_dependency(self.http_listener)
+        scaling.add_metadata("HttpsListener", cdk.Fn.condition_if(
+            self.has_certificate.logical_id, self.https_listener.ref, cdk.Aws.NO_VALUE))
+        alias = route53.CfnRecordSet(
+            self, "LoadBalancerAliasRecord",
+            alias_target=route53.CfnRecordSet.AliasTargetProperty(
+                dns_name=self.lb.attr_dns_name, evaluate_target_health=False,
+                hosted_zone_id=self.lb.attr_canonical_hosted_zone_id),
+            hosted_zone_id=self.hosted_zone_id.value_as_string, name=self.domain_name.value_as_string, type="A")
+        alias.cfn_options.condition = self.has_alias_record
 
     def worker_fleet(self) -> None:
         security_group = ec2.CfnSecurityGroup(
@@ -351,9 +467,15 @@ class ImageryStack(cdk.Stack):
             ok_actions=[topic.ref], period=60, statistic="Maximum", threshold=0, treat_missing_data="notBreaching")
 
     def outputs(self) -> None:
-        endpoint = cdk.Fn.condition_if(self.has_certificate.logical_id, cdk.Fn.sub("https://${LoadBalancer.DNSName}"),
-                                       cdk.Fn.sub("http://${LoadBalancer.DNSName}"))
-        cdk.CfnOutput(self, "EndpointURL", description="The Imagery web application.", value=cdk.Token.as_string(endpoint))
+        endpoint = cdk.Fn.condition_if(
+            self.has_certificate.logical_id, cdk.Fn.sub("https://${DomainName}"),
+            cdk.Fn.condition_if(self.has_domain_name.logical_id, cdk.Fn.sub("http://${DomainName}"),
+                                cdk.Fn.sub("http://${LoadBalancer.DNSName}")))
+        cdk.CfnOutput(self, "EndpointURL", description="The Imagery web application (https://DomainName with a certificate).",
+                      value=cdk.Token.as_string(endpoint))
+        cdk.CfnOutput(self, "LoadBalancerDNSName",
+                      description="Point DomainName here (alias or CNAME) when HostedZoneId is not given.",
+                      value=self.lb.attr_dns_name)
         cdk.CfnOutput(self, "QueueUrl", description="URL of the work queue.", value=self.queue.ref)
         cdk.CfnOutput(self, "DeadLetterQueueUrl", description="URL of the dead-letter queue.", value=self.dlq.ref)
         cdk.CfnOutput(self, "BucketName", description="Bucket for uploaded and processed images.", value=self.bucket.ref)
