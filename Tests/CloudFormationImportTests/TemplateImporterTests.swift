@@ -141,17 +141,17 @@ import Testing
               Topic: { Type: AWS::SNS::Topic }
             """)
         let text = result.source
-        #expect(text.contains(#"Condition("IsProd", .equals(Expr<String>.ref("Env"), "prod"))"#), "\(text)")
-        #expect(text.contains(#".and(.condition("IsProd"), .not(.equals(Expr<String>.ref("Env"), "")))"#), "\(text)")
+        #expect(text.contains(#"Condition("IsProd", .equals(.ref("Env"), "prod"))"#), "\(text)")
+        #expect(text.contains(#".and(.condition("IsProd"), .not(.equals(.ref("Env"), "")))"#), "\(text)")
         // One part is not what `.or` gives back (CloudFormation wants 2 to 10): it stays exact.
         #expect(text.contains(#"Condition("One", .init(raw: .fn(.or([.fn(.condition("IsProd"))]))))"#), "\(text)")
-        #expect(text.contains(#"when: .equals(Expr<String>.ref("Env"), "prod")"#), "\(text)")
+        #expect(text.contains(#"when: .equals(.ref("Env"), "prod")"#), "\(text)")
         #expect(text.contains(#".init(.contains(["a", "b"], .ref("Env")), "one of a, b")"#), "\(text)")
         #expect(text.contains(#".init(.eachMemberEquals(.ref("Subnets"), "x"))"#), "\(text)")
         // A part the helpers do not spell stays raw inside the typed whole.
         #expect(text.contains("""
                                     .or(
-                                        .equals(Expr<String>.ref("Env"), "a"),
+                                        .equals(.ref("Env"), "a"),
                                         .contains(.refAll(.init(rawValue: "AWS::EC2::VPC::Id")), .ref("Env")),
                                         .init(raw: .fn(.or([.fn(.equals(.fn(.ref("Env")), "b"))])))
                                     )

@@ -61,6 +61,17 @@ import Testing
         #expect(outer.count == 2)
     }
 
+    @Test func equalsTakesStringsWithoutTypesAndAnyValueWithThem() {
+        let env: Value = .fn(.ref("Env"))
+        #expect(ConditionExpression.equals(.ref("Env"), "prod").cfnValue == .fn(.equals(env, "prod")))
+        #expect(RuleExpression.equals(.sub("${Env}-x"), .ref("Other")).cfnValue
+            == .fn(.equals(.fn(.sub("${Env}-x", nil)), .fn(.ref("Other")))))
+        // The generic form stays for numbers and other values, and for a parameter's typed ref.
+        #expect(ConditionExpression.equals(Expr<String>.ref("Size"), 10).cfnValue == .fn(.equals(.fn(.ref("Size")), .int(10))))
+        #expect(RuleExpression.equals(size.ref, "1").cfnValue == .fn(.equals(.fn(.ref("Size")), "1")))
+        #expect(ConditionExpression.equals("a", "a").cfnValue == .fn(.equals("a", "a")))
+    }
+
     @Test func rulesMayReferToParametersOnlyAndRuleFunctionsStayInRules() {
         let template = Template {
             size

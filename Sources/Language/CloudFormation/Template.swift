@@ -176,6 +176,10 @@ public struct ConditionExpression: ValueRepresentable, Equatable {
     public static func equals(_ lhs: some ValueRepresentable, _ rhs: some ValueRepresentable) -> Self {
         Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
     }
+    /// `Fn::Equals` of two strings, where `.ref`, `.sub` and literals need no type: `.equals(.ref("Env"), "prod")`.
+    public static func equals(_ lhs: Expr<String>, _ rhs: Expr<String>) -> Self {
+        Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
+    }
     public static func not(_ inner: Self) -> Self { Self(cfnValue: .fn(.not(inner.cfnValue))) }
     public static func and(_ parts: Self...) -> Self { Self(cfnValue: .fn(.and(parts.map { $0.cfnValue }))) }
     public static func or(_ parts: Self...) -> Self { Self(cfnValue: .fn(.or(parts.map { $0.cfnValue }))) }
@@ -227,6 +231,10 @@ public struct RuleExpression: ValueRepresentable, Equatable {
     private init(cfnValue: Value) { self.cfnValue = cfnValue }
 
     public static func equals(_ lhs: some ValueRepresentable, _ rhs: some ValueRepresentable) -> Self {
+        Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
+    }
+    /// `Fn::Equals` of two strings, where `.ref`, `.sub` and literals need no type: `.equals(.ref("Env"), "prod")`.
+    public static func equals(_ lhs: Expr<String>, _ rhs: Expr<String>) -> Self {
         Self(cfnValue: .fn(.equals(lhs.cfnValue, rhs.cfnValue)))
     }
     public static func not(_ inner: Self) -> Self { Self(cfnValue: .fn(.not(inner.cfnValue))) }

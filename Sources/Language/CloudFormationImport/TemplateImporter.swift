@@ -301,7 +301,7 @@ public struct TemplateImporter {
     /// Where a true-or-false function stands: a `Condition` (ConditionExpression) or a rule (RuleExpression).
     private enum BooleanContext { case condition, rule }
 
-    /// A condition or rule function in the DSL's typed form, e.g. `.not(.equals(Expr<String>.ref("Env"), ""))`.
+    /// A condition or rule function in the DSL's typed form, e.g. `.not(.equals(.ref("Env"), ""))`.
     ///
     /// Only the spellings the typed helpers give back exactly: `And`/`Or` with 2 to 10 parts (the rule
     /// helpers regroup other counts), `Condition` outside rules, `Contains`/`EachMember*` on written lists
@@ -309,6 +309,8 @@ public struct TemplateImporter {
     private func boolean(_ value: Value, in context: BooleanContext, indent: String) -> String {
         let inner = indent + "    "
         switch value {
+        case .fn(.equals(let lhs, let rhs)) where Self.isString(lhs) && Self.isString(rhs):
+            return [expr(lhs, kind: .string, indent: inner), expr(rhs, kind: .string, indent: inner)].call(".equals", indent: indent)
         case .fn(.equals(let lhs, let rhs)):
             return [Self.generic(lhs, indent: inner), Self.generic(rhs, indent: inner)].call(".equals", indent: indent)
         case .fn(.not(let operand)):
