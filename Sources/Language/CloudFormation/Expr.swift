@@ -114,7 +114,7 @@ extension Expr {
     }
     /// `!If [condition, whenTrue, whenFalse]`.
     public static func `if`(_ condition: ConditionName, _ whenTrue: Self, _ whenFalse: Self) -> Self {
-        Self(raw: .fn(.if(condition.name, whenTrue.cfnValue, whenFalse.cfnValue)))
+        Self(raw: .fn(.if(condition.conditionName, whenTrue.cfnValue, whenFalse.cfnValue)))
     }
     /// `!ImportValue` of another stack's export.
     public static func importValue(_ exportName: Expr<String>) -> Self {

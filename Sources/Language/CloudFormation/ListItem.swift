@@ -13,12 +13,12 @@ public struct ListItem<Element: ValueRepresentable>: ValueRepresentable, Equatab
 
     /// `!If [condition, whenTrue, whenFalse]` for one item.
     public static func `if`(_ condition: some ConditionName, _ whenTrue: Element, _ whenFalse: Element) -> Self {
-        Self(raw: .fn(.if(condition.name, whenTrue.cfnValue, whenFalse.cfnValue)))
+        Self(raw: .fn(.if(condition.conditionName, whenTrue.cfnValue, whenFalse.cfnValue)))
     }
 
     /// `!If [condition, item, !Ref AWS::NoValue]`: the item only when the condition holds.
     public static func when(_ condition: some ConditionName, _ element: Element) -> Self {
-        Self(raw: .fn(.if(condition.name, element.cfnValue, .fn(.ref(Pseudo.noValue.rawValue)))))
+        Self(raw: .fn(.if(condition.conditionName, element.cfnValue, .fn(.ref(Pseudo.noValue.rawValue)))))
     }
 
     private init(raw: Value) { cfnValue = raw }

@@ -164,7 +164,7 @@ extension Resource {
     /// Creates the resource only when the named condition holds.
     public func condition(_ condition: ConditionName) -> Self {
         var copy = self
-        copy.options.condition = condition.name
+        copy.options.condition = condition.conditionName
         return copy
     }
 

@@ -148,12 +148,13 @@ public struct Mapping: TemplateComponent, Equatable {
 
 /// A name that resources, outputs and `!If` can refer to.
 public protocol ConditionName: Sendable {
-    var name: String { get }
+    /// The condition's logical name, as `Condition:` and `!If` write it.
+    var conditionName: String { get }
 }
 
 /// A condition by its name alone, for one declared elsewhere: `.if("HasCertificate", https, http)`.
 extension String: ConditionName {
-    public var name: String { self }
+    public var conditionName: String { self }
 }
 
 /// A template condition.
@@ -164,6 +165,7 @@ public struct Condition: TemplateComponent, ConditionName, Equatable {
         self.name = name
         self.expression = expression.cfnValue
     }
+    public var conditionName: String { name }
     public var templateElements: [TemplateElement] { [.condition(self)] }
 }
 
@@ -183,7 +185,7 @@ public struct ConditionExpression: ValueRepresentable, Equatable {
     public static func not(_ inner: Self) -> Self { Self(cfnValue: .fn(.not(inner.cfnValue))) }
     public static func and(_ parts: Self...) -> Self { Self(cfnValue: .fn(.and(parts.map { $0.cfnValue }))) }
     public static func or(_ parts: Self...) -> Self { Self(cfnValue: .fn(.or(parts.map { $0.cfnValue }))) }
-    public static func condition(_ other: some ConditionName) -> Self { Self(cfnValue: .fn(.condition(other.name))) }
+    public static func condition(_ other: some ConditionName) -> Self { Self(cfnValue: .fn(.condition(other.conditionName))) }
 }
 
 /// A template rule: assertions on the parameter values that CloudFormation checks before it creates
@@ -310,7 +312,7 @@ public struct Output: TemplateComponent, Equatable {
         self.value = value.cfnValue
         self.description = description
         self.exportName = exportName?.cfnValue
-        self.condition = condition?.name
+        self.condition = condition?.conditionName
         self.attributes = attributes
     }
 
