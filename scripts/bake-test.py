@@ -338,6 +338,7 @@ class Instance:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            say(f"{self.name} did not halt within {timeout} s; killing its init")
             try:
                 os.kill(self.leader, signal.SIGKILL)
             except ProcessLookupError:
@@ -1144,10 +1145,13 @@ def boot_and_process(image, moto, moto_port):
         print(f"--- signals ---\n{json.dumps(fake.signals, indent=1)}\nrejected: {fake.rejected}", file=sys.stderr)
         raise
     finally:
+        stopping = time.monotonic()
         for instance in instances:
             instance.stop()
         for instance in instances:
             instance.wait_stopped()
+        if instances:
+            say(f"instances halted in {time.monotonic() - stopping:.1f} s")
         imds.shutdown()
         cloudformation_server.shutdown()
         moto.stop()
