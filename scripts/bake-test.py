@@ -39,8 +39,8 @@ way and EC2's way instead, so the glue between them is tested too:
    file system is the "AMI".
 3. Boot. Two instances of the AMI (server, worker; each its own overlay, so the AMI itself stays as
    baked, and its own network namespace, addressed and routed before systemd starts, as EC2 attaches
-   the interface at launch and cloud-init runs UserData only once the network is up) boot with systemd, which starts the units as written (User=, sandboxing,
-   EnvironmentFile=). IMDSv2 answers on 169.254.169.254:80 (a token is required; instance id, region,
+   the interface at launch and cloud-init runs UserData only once the network is up) boot with
+   systemd, which starts the units as written (User=, sandboxing, EnvironmentFile=). IMDSv2 answers on 169.254.169.254:80 (a token is required; instance id, region,
    user data, instance-profile credentials per instance), moto plays S3, SQS and DynamoDB with the
    imagery-local stack, and a loopback CloudFormation records SignalResource calls after checking
    their Signature V4 against the instance's credentials (moto answers SignalResource with HTTP 500).
