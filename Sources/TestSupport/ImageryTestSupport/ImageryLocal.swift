@@ -38,7 +38,13 @@ public struct ImageryLocalStack: Sendable {
             transport: CurlTransport(timeout: .seconds(30)))
         let body = try ImageryApp.app.synthesize("imagery-local").yaml
         let cloudFormation = CloudFormationClient(client: client)
-        _ = try await cloudFormation.createStack(.init(stackName: name, templateBody: body))
+        do {
+            _ = try await cloudFormation.createStack(.init(stackName: name, templateBody: body))
+        } catch let error as AWSError where error.code == "AlreadyExistsException" {
+            // The name is this call's own (a fresh UUID prefix), so the stack is the one the first attempt
+            // created: moto on a busy machine can drop the connection after CreateStack went through, the
+            // client retries, and moto (unlike CloudFormation with a ClientRequestToken) says it exists.
+        }
         guard let stack = try await cloudFormation.describeStacks(name: name).first else {
             throw FixtureError(description: "stack \(name) not found after CreateStack")
         }
