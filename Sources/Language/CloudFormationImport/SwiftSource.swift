@@ -156,6 +156,11 @@ enum SwiftSource {
         return name + "(\n" + arguments.map { inner + $0(inner) }.joined(separator: ",\n") + "\n" + indent + ")"
     }
 
+    /// `bracketed` for items already written at their nested indentation.
+    static func bracketed(written items: [String], empty: String, indent: String?) -> String {
+        bracketed(items.map { item in { _ in item } }, empty: empty, indent: indent)
+    }
+
     /// `[a, b]` on one line when it fits, otherwise one item per line with a trailing comma.
     static func bracketed(_ items: [(String?) -> String], empty: String, indent: String?) -> String {
         guard !items.isEmpty else { return empty }

@@ -272,7 +272,7 @@ public struct TemplateImporter {
                 }
                 items.append(parts.call(".init", indent: item))
             }
-            arguments.append("assertions: " + SwiftSource.bracketed(items.map { item in { _ in item } }, empty: "[]", indent: inner))
+            arguments.append("assertions: " + SwiftSource.bracketed(written: items, empty: "[]", indent: inner))
             lines.append(indent + arguments.call("Rule", indent: indent))
         }
         return lines
@@ -338,10 +338,7 @@ public struct TemplateImporter {
     /// `.refAll`/`.valueOfAll`, and `.init(raw:)` for anything else (`Fn::ValueOf` of a list parameter).
     private func stringList(_ value: Value, indent: String) -> String {
         switch value {
-        case .list(let items):
-            SwiftSource.bracketed(items.map { expr($0, kind: .string, indent: indent + "    ") }.map { item in { _ in item } },
-                                  empty: "[]", indent: indent)
-        case .fn(.ref(let name)): ".ref(\(SwiftSource.literal(name)))"
+        case .list, .fn(.ref): expr(value, kind: .list(.string), indent: indent)
         case .fn(.refAll(let type)): ".refAll(\(Self.parameterType(type)))"
         case .fn(.valueOfAll(let type, let attribute)): ".valueOfAll(\(Self.parameterType(type)), \(SwiftSource.literal(attribute)))"
         default: raw(value, indent: indent)
@@ -620,7 +617,7 @@ public struct TemplateImporter {
                     written.append(expr(item, kind: element, indent: indent + "    "))
                 }
             }
-            return SwiftSource.bracketed(written.map { item in { _ in item } }, empty: "[]", indent: indent)
+            return SwiftSource.bracketed(written: written, empty: "[]", indent: indent)
         default: break
         }
         return raw(value, indent: indent)
@@ -636,11 +633,11 @@ public struct TemplateImporter {
             let written = variables.entries.map { entry in
                 SwiftSource.literal(entry.key) + ": " + generic(entry.value, indent: inner + "    ")
             }
-            return [SwiftSource.string(text, indent: inner), SwiftSource.bracketed(written.map { item in { _ in item } }, empty: "[:]", indent: inner)]
+            return [SwiftSource.string(text, indent: inner), SwiftSource.bracketed(written: written, empty: "[:]", indent: inner)]
                 .call(".sub", indent: indent)
         case .fn(.join(let separator, .list(let items))):
             let written = items.map { generic($0, indent: inner + "    ") }
-            return [SwiftSource.literal(separator), SwiftSource.bracketed(written.map { item in { _ in item } }, empty: "[]", indent: inner)]
+            return [SwiftSource.literal(separator), SwiftSource.bracketed(written: written, empty: "[]", indent: inner)]
                 .call(".join", indent: indent)
         case .fn(.findInMap(let map, let top, let second)):
             return [SwiftSource.literal(map), generic(top, indent: inner), generic(second, indent: inner)].call(".findInMap", indent: indent)
