@@ -926,6 +926,11 @@ After=network-online.target
 Type=oneshot
 Environment={endpoints}
 ExecStart=/usr/local/lib/bake-test/run-user-data
+# The runner itself always exits 0 (it records the script's status). A failure here is systemd failing to
+# start it, seen on CI as 219/CGROUP with several nspawn containers at once: try again, as that is not
+# the AMI's doing.
+Restart=on-failure
+RestartSec=1
 StandardOutput=journal+console
 """
 
